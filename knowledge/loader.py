@@ -1,0 +1,314 @@
+"""Reads `knowledge/*.yaml` into a `KnowledgeBase`, refusing anything a person could not trust.
+
+Every problem is collected (not just the first) and reported as file + entry + problem, so the
+person editing the YAML fixes them all in one pass. A broken file never shows a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import yaml
+
+from knowledge.model import (
+    LANGUAGES,
+    Bilingual,
+    Cluster,
+    CompetitivenessCluster,
+    Intent,
+    KnowledgeBase,
+    PerLanguage,
+    Sourced,
+)
+from knowledge.text_folding import fold
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent
+INTENTS_FILE = "intents.yaml"
+CLUSTERS_FILE = "clusters.yaml"
+COMPETITIVENESS_FILE = "competitiveness_clusters.yaml"
+
+# The IDs other programs rely on (callback data, deep links, `wallonia-bot match` output).
+REQUIRED_INTENTS = (
+    "greeting",
+    "thanks",
+    "goodbye",
+    "help",
+    "what_is_a_cluster",
+    "cluster_benefits",
+    "cluster_vs_competitiveness",
+    "history",
+    "list_clusters",
+    "cluster_info",
+    "eligibility",
+    "how_to_join",
+    "recommend_cluster",
+    "funding_and_support",
+    "sectors_covered",
+    "contact_human",
+    "privacy",
+)
+REQUIRED_CLUSTERS = ("cap2020", "eco-construction", "plastiwin", "infopole", "tweed", "twist")
+MIN_EXAMPLES_PER_LANGUAGE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.entry}: {self.message}"
+
+
+class KnowledgeBaseError(Exception):
+    """The knowledge base cannot be used; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+T = TypeVar("T")
+
+
+class _Reader:
+    """Reads one YAML file's entries, recording problems instead of raising."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+
+    def problem(self, entry: str, message: str) -> None:
+        self.problems.append(Problem(self.file, entry, message))
+
+    def text(
+        self, data: Mapping[str, Any], key: str, entry: str, *, optional: bool = False
+    ) -> str:
+        value = data.get(key)
+        if value is None and optional:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.problem(entry, f"'{key}' must be a non-empty text")
+            return ""
+        return value.strip()
+
+    def bilingual(self, data: Mapping[str, Any], key: str, entry: str) -> Bilingual:
+        value = data.get(key)
+        if not isinstance(value, Mapping):
+            self.problem(entry, f"'{key}' must have a 'fr' and an 'en' text")
+            return Bilingual("", "")
+        texts = {}
+        for language in LANGUAGES:
+            text = value.get(language)
+            if not isinstance(text, str) or not text.strip():
+                self.problem(entry, f"'{key}' has no '{language}' translation")
+                text = ""
+            texts[language] = text.strip()
+        return Bilingual(**texts)
+
+    def per_language(
+        self, data: Mapping[str, Any], key: str, entry: str, *, minimum: int = 1
+    ) -> PerLanguage:
+        value = data.get(key)
+        if not isinstance(value, Mapping):
+            self.problem(entry, f"'{key}' must have an 'fr' and an 'en' list")
+            return PerLanguage((), ())
+        lists: dict[str, tuple[str, ...]] = {}
+        for language in LANGUAGES:
+            items = value.get(language)
+            if not isinstance(items, list) or not all(
+                isinstance(i, str) and i.strip() for i in items
+            ):
+                self.problem(entry, f"'{key}.{language}' must be a list of non-empty texts")
+                items = []
+            elif len(items) < minimum:
+                self.problem(
+                    entry, f"'{key}.{language}' has {len(items)} entries; at least {minimum}"
+                )
+            lists[language] = tuple(str(i).strip() for i in items)
+        return PerLanguage(**lists)
+
+    def sourced(self, data: Mapping[str, Any], entry: str, *, required: bool) -> Sourced:
+        source = data.get("source")
+        reviewed = data.get("reviewed")
+        if source is not None and (
+            not isinstance(source, str) or not source.startswith(("http://", "https://"))
+        ):
+            self.problem(entry, "'source' must be a URL")
+            source = None
+        if reviewed is not None and not isinstance(reviewed, date):
+            self.problem(entry, "'reviewed' must be a date (YYYY-MM-DD)")
+            reviewed = None
+        if required and (source is None or reviewed is None):
+            self.problem(entry, "an informational answer needs 'source' and 'reviewed'")
+        return Sourced(source, reviewed)
+
+    def entries(
+        self, document: Any, key: str, build: Callable[[Mapping[str, Any], str], T]
+    ) -> list[T]:
+        if not isinstance(document, Mapping) or not isinstance(document.get(key), list):
+            self.problem("(top level)", f"expected a mapping with a '{key}' list")
+            return []
+        built: list[T] = []
+        seen: set[str] = set()
+        for index, raw in enumerate(document[key]):
+            if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str):
+                self.problem(f"entry #{index + 1}", "each entry needs an 'id'")
+                continue
+            entry_id = cast(str, raw["id"])
+            if entry_id in seen:
+                self.problem(entry_id, "duplicate id")
+                continue
+            seen.add(entry_id)
+            built.append(build(raw, entry_id))
+        return built
+
+
+def _read_yaml(directory: Path, name: str, problems: list[Problem]) -> Any:
+    path = directory / name
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        problems.append(Problem(name, "(file)", "file not found"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        problems.append(Problem(name, where, f"malformed YAML: {reason}"))
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(name, "(file)", f"cannot be read: {error}"))
+    return None
+
+
+def _intent(reader: _Reader, raw: Mapping[str, Any], entry: str) -> Intent:
+    kind = raw.get("kind", "informational")
+    if kind not in ("informational", "conversational"):
+        reader.problem(entry, "'kind' must be 'informational' or 'conversational'")
+        kind = "informational"
+    related = raw.get("related", [])
+    if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+        reader.problem(entry, "'related' must be a list of intent IDs")
+        related = []
+    return Intent(
+        id=entry,
+        kind=kind,
+        examples=reader.per_language(raw, "examples", entry, minimum=MIN_EXAMPLES_PER_LANGUAGE),
+        answer=reader.bilingual(raw, "answer", entry),
+        related=tuple(related),
+        sourced=reader.sourced(raw, entry, required=kind == "informational"),
+    )
+
+
+def _cluster(reader: _Reader, raw: Mapping[str, Any], entry: str) -> Cluster:
+    website = raw.get("website")
+    if website is not None and not (
+        isinstance(website, str) and website.startswith(("http://", "https://"))
+    ):
+        reader.problem(entry, "'website' must be a URL or null")
+        website = None
+    return Cluster(
+        id=entry,
+        name=reader.text(raw, "name", entry),
+        tagline=reader.bilingual(raw, "tagline", entry),
+        aliases=reader.per_language(raw, "aliases", entry),
+        description=reader.bilingual(raw, "description", entry),
+        keywords=reader.per_language(raw, "keywords", entry),
+        website=website,
+        sourced=reader.sourced(raw, entry, required=True),
+    )
+
+
+def _competitiveness_cluster(
+    reader: _Reader, raw: Mapping[str, Any], entry: str
+) -> CompetitivenessCluster:
+    return CompetitivenessCluster(
+        id=entry,
+        name=reader.text(raw, "name", entry),
+        aliases=reader.per_language(raw, "aliases", entry, minimum=0),
+        field=reader.bilingual(raw, "field", entry),
+        sourced=reader.sourced(raw, entry, required=True),
+    )
+
+
+def _check_references(kb_parts: _Parts, problems: list[Problem]) -> None:
+    intent_ids = {i.id for i in kb_parts.intents}
+    for missing in sorted(set(REQUIRED_INTENTS) - intent_ids):
+        problems.append(Problem(INTENTS_FILE, missing, "required intent is missing"))
+    for intent in kb_parts.intents:
+        for related in intent.related:
+            if related not in intent_ids:
+                problems.append(
+                    Problem(INTENTS_FILE, intent.id, f"unknown related intent '{related}'")
+                )
+    cluster_ids = {c.id for c in kb_parts.clusters}
+    for missing in sorted(set(REQUIRED_CLUSTERS) - cluster_ids):
+        problems.append(Problem(CLUSTERS_FILE, missing, "required cluster is missing"))
+    for unknown in sorted(cluster_ids - set(REQUIRED_CLUSTERS)):
+        problems.append(Problem(CLUSTERS_FILE, unknown, "unknown cluster ID"))
+    pole_ids = {p.id for p in kb_parts.competitiveness_clusters}
+    for clash in sorted(pole_ids & cluster_ids):
+        problems.append(Problem(COMPETITIVENESS_FILE, clash, "ID also used by a cluster"))
+
+    # One example under two intents would make the matcher's answer depend on file order.
+    owner: dict[str, str] = {}
+    for intent in kb_parts.intents:
+        for _language, example in intent.examples.all():
+            key = fold(example)
+            previous = owner.setdefault(key, intent.id)
+            if previous != intent.id:
+                problems.append(
+                    Problem(
+                        INTENTS_FILE,
+                        intent.id,
+                        f"example '{example}' is also an example of '{previous}'",
+                    )
+                )
+
+
+@dataclass(slots=True)
+class _Parts:
+    intents: list[Intent]
+    clusters: list[Cluster]
+    competitiveness_clusters: list[CompetitivenessCluster]
+
+
+def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
+    """Load and validate the knowledge base; raise `KnowledgeBaseError` listing every problem."""
+    problems: list[Problem] = []
+    documents = {
+        name: _read_yaml(directory, name, problems)
+        for name in (INTENTS_FILE, CLUSTERS_FILE, COMPETITIVENESS_FILE)
+    }
+    if problems:
+        raise KnowledgeBaseError(problems)
+
+    intents_reader = _Reader(INTENTS_FILE, problems)
+    clusters_reader = _Reader(CLUSTERS_FILE, problems)
+    poles_reader = _Reader(COMPETITIVENESS_FILE, problems)
+    parts = _Parts(
+        intents=intents_reader.entries(
+            documents[INTENTS_FILE], "intents", lambda raw, e: _intent(intents_reader, raw, e)
+        ),
+        clusters=clusters_reader.entries(
+            documents[CLUSTERS_FILE], "clusters", lambda raw, e: _cluster(clusters_reader, raw, e)
+        ),
+        competitiveness_clusters=poles_reader.entries(
+            documents[COMPETITIVENESS_FILE],
+            "competitiveness_clusters",
+            lambda raw, e: _competitiveness_cluster(poles_reader, raw, e),
+        ),
+    )
+    _check_references(parts, problems)
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return KnowledgeBase(
+        intents=tuple(parts.intents),
+        clusters=tuple(parts.clusters),
+        competitiveness_clusters=tuple(parts.competitiveness_clusters),
+    )

@@ -1,0 +1,37 @@
+"""How questions and knowledge-base text are folded before they are compared.
+
+People type on phones: no accents, no capitals, French elisions glued to the next word,
+typographic apostrophes. Folding removes all of that so "Qu’est-ce qu’un CLUSTER ?" and
+"quest ce qu un cluster" meet. rapidfuzz 3 neither lowercases nor folds accents, so it is done
+here, once, for the loader's duplicate check and for the matcher alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+# French elided particles: "l'", "d'", "qu'", "jusqu'"… The particle carries no meaning for
+# matching, and leaving it glued ("ladhesion") would hide the word behind it.
+_ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnmtsc])'", re.IGNORECASE)
+_NOT_WORD = re.compile(r"[^\w]+|_+")
+
+
+def strip_accents(text: str) -> str:
+    """Remove combining marks: "é" → "e", "ç" → "c", while keeping every other character."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form of `text`, words separated by one space."""
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    text = _ELISION.sub(" ", text)
+    text = strip_accents(text.casefold())
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`."""
+    return fold(text).split()
