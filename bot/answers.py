@@ -1,0 +1,203 @@
+"""How each kind of answer looks: knowledge-base text and catalogue strings laid out as replies.
+
+The dialogue decides *what* to answer; this module decides how it reads (order, emphasis,
+buttons, source line). Keeping it apart keeps the dialogue's rules short and readable.
+"""
+
+from __future__ import annotations
+
+from bot.catalogue import Catalogue
+from bot.matching import ClusterFit
+from bot.replies import Button, Reply, ReplyBuilder
+from knowledge.model import Cluster, Intent, KnowledgeBase, Language, Sourced
+
+# How many keywords to quote back when explaining a recommendation.
+REASON_KEYWORDS = 3
+
+
+class AnswerBuilder:
+    """Builds the replies of the dialogue in one language or the other."""
+
+    def __init__(self, knowledge: KnowledgeBase, catalogue: Catalogue) -> None:
+        self._kb = knowledge
+        self._catalogue = catalogue
+
+    def _t(self, language: Language, key: str, **values: object) -> str:
+        return self._catalogue.text(language, key, **values)
+
+    # -- pieces ---------------------------------------------------------------------------------
+
+    def _source(self, builder: ReplyBuilder, language: Language, sourced: Sourced) -> None:
+        if sourced.source and sourced.reviewed:
+            line = self._t(
+                language, "source_line", source="{source}", reviewed=sourced.reviewed.isoformat()
+            )
+            before, _, after = line.partition("{source}")
+            builder.italic(before).link(sourced.source, sourced.source).italic(after).paragraph()
+
+    def _menu_buttons(self, builder: ReplyBuilder, language: Language) -> None:
+        builder.buttons(Button(self._t(language, "menu.what_is"), "i:what_is_a_cluster"))
+        builder.buttons(
+            Button(self._t(language, "menu.clusters"), "cl"),
+            Button(self._t(language, "menu.recommend"), "r"),
+        )
+        builder.buttons(
+            Button(self._t(language, "menu.join"), "j"),
+            Button(self._t(language, "menu.contact"), "i:contact_human"),
+        )
+
+    def intent_button(self, language: Language, intent_id: str, cluster_id: str | None) -> Button:
+        label = self._t(language, f"intent.{intent_id}")
+        if cluster_id:
+            return Button(
+                f"{label} ({self._kb.cluster(cluster_id).name})", f"i:{intent_id}:{cluster_id}"
+            )
+        return Button(label, f"i:{intent_id}")
+
+    def _cluster_buttons(self, builder: ReplyBuilder, clusters: list[Cluster]) -> None:
+        for index in range(0, len(clusters), 2):
+            builder.buttons(*(Button(c.name, f"c:{c.id}") for c in clusters[index : index + 2]))
+
+    # -- replies --------------------------------------------------------------------------------
+
+    def welcome(self, language: Language) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, "welcome"))
+        builder.paragraph(self._t(language, "welcome_prompt"))
+        self._menu_buttons(builder, language)
+        return builder.build()
+
+    def main_menu(self, language: Language) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, "welcome_prompt"))
+        self._menu_buttons(builder, language)
+        return builder.build()
+
+    def notice(self, language: Language, key: str, **values: object) -> Reply:
+        return ReplyBuilder().paragraph(self._t(language, key, **values)).build()
+
+    def stale(self, language: Language) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, "stale_button"))
+        self._menu_buttons(builder, language)
+        return builder.build()
+
+    def fallback(self, language: Language) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, "fallback"))
+        builder.paragraph(self._t(language, "fallback_offer"))
+        self._menu_buttons(builder, language)
+        return builder.build()
+
+    def did_you_mean(
+        self, language: Language, intents: list[str], cluster_id: str | None
+    ) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, "did_you_mean"))
+        contextual = {"cluster_info", "how_to_join"}
+        builder.button_column(
+            [
+                self.intent_button(language, i, cluster_id if i in contextual else None)
+                for i in intents
+            ]
+        )
+        builder.buttons(Button(self._t(language, "menu.main"), "m"))
+        return builder.build()
+
+    def intent_answer(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
+        builder = ReplyBuilder()
+        if cluster is not None and intent.id in ("how_to_join", "cluster_info"):
+            builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
+        builder.paragraphs(intent.answer[language])
+        self._source(builder, language, intent.sourced)
+        if intent.id == "how_to_join":
+            join = self._t(language, "cluster_card.join", name=cluster.name) if cluster else None
+            builder.buttons(
+                Button(
+                    join or self._t(language, "menu.join"), f"j:{cluster.id}" if cluster else "j"
+                )
+            )
+        if intent.id == "cluster_info":
+            self._cluster_buttons(builder, list(self._kb.clusters))
+        builder.button_column([self.intent_button(language, r, None) for r in intent.related])
+        return builder.build()
+
+    def cluster_list(self, language: Language, intent: Intent) -> Reply:
+        builder = ReplyBuilder().paragraphs(intent.answer[language])
+        self._source(builder, language, intent.sourced)
+        self._cluster_buttons(builder, list(self._kb.clusters))
+        builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
+        return builder.build()
+
+    def cluster_card(self, language: Language, cluster: Cluster) -> Reply:
+        builder = ReplyBuilder().bold(cluster.name).text(" — ").text(cluster.tagline[language])
+        builder.paragraph().paragraphs(cluster.description[language])
+        if cluster.website:
+            builder.text(self._t(language, "cluster_card.website") + " ")
+            builder.link(cluster.website, cluster.website).paragraph()
+        self._source(builder, language, cluster.sourced)
+        builder.buttons(
+            Button(self._t(language, "cluster_card.join", name=cluster.name), f"j:{cluster.id}")
+        )
+        builder.buttons(Button(self._t(language, "cluster_card.back"), "cl"))
+        return builder.build()
+
+    def recommendation(self, language: Language, fits: list[ClusterFit]) -> Reply:
+        builder = ReplyBuilder()
+        if not fits:
+            builder.paragraph(self._t(language, "recommend.none"))
+            self._cluster_buttons(builder, list(self._kb.clusters))
+            return builder.build()
+        best = self._kb.cluster(fits[0].cluster_id)
+        builder.paragraph(
+            self._t(language, "recommend.best", name=best.name, tagline=best.tagline[language])
+        )
+        keywords = ", ".join(fits[0].keywords[:REASON_KEYWORDS])
+        builder.italic(self._t(language, "recommend.because", keywords=keywords)).paragraph()
+        buttons = [
+            Button(self._t(language, "cluster_card.join", name=best.name), f"j:{best.id}"),
+            Button(self._t(language, "recommend.see", name=best.name), f"c:{best.id}"),
+        ]
+        if len(fits) > 1:
+            second = self._kb.cluster(fits[1].cluster_id)
+            builder.paragraph(
+                self._t(
+                    language, "recommend.also", name=second.name, tagline=second.tagline[language]
+                )
+            )
+            buttons.append(
+                Button(self._t(language, "recommend.see", name=second.name), f"c:{second.id}")
+            )
+        builder.button_column(buttons)
+        return builder.build()
+
+    def language_menu(self, language: Language) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, "language.prompt"))
+        builder.buttons(
+            Button(self._t(language, "language.french"), "l:fr"),
+            Button(self._t(language, "language.english"), "l:en"),
+        )
+        return builder.build()
+
+    def language_set(self, language: Language) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, "language.set"))
+        self._menu_buttons(builder, language)
+        return builder.build()
+
+    def cancelled(self, language: Language, had_something: bool) -> Reply:
+        builder = ReplyBuilder().paragraph(
+            self._t(language, "cancel.done" if had_something else "cancel.nothing")
+        )
+        self._menu_buttons(builder, language)
+        return builder.build()
+
+    def join_information(self, language: Language, cluster: Cluster | None) -> Reply:
+        """Until the guided flow exists: how joining works, for the cluster if one is known."""
+        intent = self._kb.intent("how_to_join")
+        builder = ReplyBuilder().paragraph(self._t(language, "join_info"))
+        if cluster is not None:
+            builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
+        builder.paragraphs(intent.answer[language])
+        self._source(builder, language, intent.sourced)
+        if cluster is not None:
+            builder.buttons(
+                Button(self._t(language, "recommend.see", name=cluster.name), f"c:{cluster.id}")
+            )
+        else:
+            self._cluster_buttons(builder, list(self._kb.clusters))
+        return builder.build()

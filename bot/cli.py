@@ -1,0 +1,178 @@
+"""`wallonia-bot`: the command line. Names, flags and output formats are a stable interface.
+
+wallonia-bot run            the assistant on Telegram (terminal chat when no token is set)
+wallonia-bot chat           the assistant in the terminal, on the same engine and database
+wallonia-bot match          one question per stdin line -> one JSON object per stdout line
+wallonia-bot kb check       validate the knowledge base and the matcher's view of it
+wallonia-bot kb dump        the knowledge base as JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any, TextIO
+
+from bot.matching import Matcher
+from knowledge.loader import KnowledgeBaseError, load_knowledge_base
+from knowledge.model import KnowledgeBase
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_SETTINGS = 0, 1, 2
+
+
+def _knowledge_or_exit() -> KnowledgeBase:
+    try:
+        return load_knowledge_base()
+    except KnowledgeBaseError as error:
+        for problem in error.problems:
+            print(f"knowledge/{problem}", file=sys.stderr)
+        raise SystemExit(EXIT_PROBLEMS) from None
+
+
+def _clean_line(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+def command_match(stdin: TextIO, stdout: TextIO) -> int:
+    matcher = Matcher(_knowledge_or_exit())
+    for line in stdin:
+        text = _clean_line(line)
+        match = matcher.match(text)
+        record = {
+            "text": text,
+            "intent": match.intent,
+            "cluster": match.cluster,
+            "lang": match.language,
+            "score": match.score,
+            "alternatives": list(match.alternatives),
+        }
+        stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    stdout.flush()
+    return EXIT_OK
+
+
+def command_kb_check(stdout: TextIO) -> int:
+    knowledge = _knowledge_or_exit()
+    matcher = Matcher(knowledge)
+    misrouted = 0
+    for intent in knowledge.intents:
+        for language, example in intent.examples.all():
+            match = matcher.match(example, fallback_language=language)
+            if match.intent != intent.id:
+                misrouted += 1
+                stdout.write(
+                    f"knowledge/intents.yaml: {intent.id}: example {example!r} ({language}) "
+                    f"is matched to {match.intent or 'nothing'} (score {match.score})\n"
+                )
+    examples = sum(len(i.examples.fr) + len(i.examples.en) for i in knowledge.intents)
+    stdout.write(
+        f"{len(knowledge.intents)} intents, {examples} examples, {len(knowledge.clusters)} "
+        f"clusters, {len(knowledge.competitiveness_clusters)} competitiveness clusters; "
+        f"{misrouted} examples matched to another intent\n"
+    )
+    return EXIT_PROBLEMS if misrouted else EXIT_OK
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def command_kb_dump(stdout: TextIO) -> int:
+    knowledge = _knowledge_or_exit()
+
+    def flatten_sourced(item: Any) -> dict[str, Any]:
+        data: dict[str, Any] = _jsonable(asdict(item))
+        data.update(data.pop("sourced"))
+        return data
+
+    document = {
+        "intents": [flatten_sourced(i) for i in knowledge.intents],
+        "clusters": [flatten_sourced(c) for c in knowledge.clusters],
+        "competitiveness_clusters": [
+            flatten_sourced(p) for p in knowledge.competitiveness_clusters
+        ],
+    }
+    for intent in document["intents"]:
+        intent["answers"] = intent.pop("answer")
+    json.dump(document, stdout, ensure_ascii=False, indent=2)
+    stdout.write("\n")
+    return EXIT_OK
+
+
+def _run_assistant(command: str) -> int:
+    """`run` and `chat`: settings, logging, then Telegram or the terminal."""
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"Setting error: {error}", file=sys.stderr)
+        return EXIT_SETTINGS
+    configure_logging(settings.log_level)
+    knowledge = _knowledge_or_exit()
+    if command == "run" and settings.telegram_bot_token:
+        from bot.app import run_telegram  # imported here: `chat` and `match` need no Telegram
+
+        run_telegram(settings, knowledge)
+        return EXIT_OK
+    if command == "run":
+        print(
+            "TELEGRAM_BOT_TOKEN is not set: starting the chat in this terminal instead.",
+            file=sys.stderr,
+        )
+    from bot.console_chat import run_console_chat
+
+    return asyncio.run(run_console_chat(settings, knowledge, sys.stdin, sys.stdout))
+
+
+def configure_logging(level: str) -> None:
+    """Logging is set up here only. httpx logs every request URL, which holds the bot token."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wallonia-bot", description="The Wallonia clusters assistant."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="run on Telegram (terminal chat when no token is set)")
+    commands.add_parser("chat", help="chat in the terminal (reads stdin when piped)")
+    commands.add_parser("match", help="match questions from stdin, one JSON line each")
+    kb = commands.add_parser("kb", help="knowledge-base tools")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
+    kb_commands.add_parser("check", help="validate the knowledge base")
+    kb_commands.add_parser("dump", help="print the knowledge base as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `wallonia-bot` console script."""
+    arguments = _parser().parse_args(argv)
+    try:
+        if arguments.command == "match":
+            return command_match(sys.stdin, sys.stdout)
+        if arguments.command == "kb":
+            if arguments.kb_command == "check":
+                return command_kb_check(sys.stdout)
+            return command_kb_dump(sys.stdout)
+        return _run_assistant(arguments.command)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `wallonia-bot match | head` closes our stdout early: that is not an error.
+        return EXIT_OK

@@ -1,0 +1,90 @@
+"""The assistant's core services, opened once and shared by every front end.
+
+`Services.open` is where the database, the stores, the matcher and the dialogue are put
+together; the Telegram composition root (`bot/app.py`) and the terminal chat both start here,
+so they run the same engine on the same data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.catalogue import Catalogue
+from bot.database import Database
+from bot.dialogue import ConversationState, Dialogue, UserRef
+from bot.lead_store import LeadStore
+from bot.matching import Matcher
+from bot.settings import Settings
+from bot.user_store import (
+    LearnedExampleStore,
+    PrivacyStore,
+    UnansweredQuestionStore,
+    UserSettingsStore,
+)
+from knowledge.model import LANGUAGES, KnowledgeBase, Language
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    knowledge: KnowledgeBase
+    catalogue: Catalogue
+    database: Database
+    leads: LeadStore
+    user_settings: UserSettingsStore
+    unanswered: UnansweredQuestionStore
+    learned: LearnedExampleStore
+    privacy: PrivacyStore
+    matcher: Matcher
+    dialogue: Dialogue
+
+    @classmethod
+    async def open(cls, settings: Settings, knowledge: KnowledgeBase) -> Services:
+        """Open the database (applying migrations) and build everything on top of it."""
+        database = await Database.open(settings.database_path)
+        try:
+            learned = LearnedExampleStore(database)
+            examples: list[tuple[str, str, Language]] = [
+                (e.intent_id, e.text, e.language)
+                for e in await learned.all()
+                if knowledge.has_intent(e.intent_id) and e.language in LANGUAGES
+            ]
+            catalogue = Catalogue.load()
+            matcher = Matcher(knowledge, learned=examples)
+            unanswered = UnansweredQuestionStore(database)
+            user_settings = UserSettingsStore(database)
+            dialogue = Dialogue(
+                knowledge,
+                matcher,
+                catalogue,
+                unanswered=unanswered,
+                preferences=user_settings,
+                default_language=settings.default_language,
+            )
+        except BaseException:
+            await database.close()
+            raise
+        return cls(
+            settings=settings,
+            knowledge=knowledge,
+            catalogue=catalogue,
+            database=database,
+            leads=LeadStore(database),
+            user_settings=user_settings,
+            unanswered=unanswered,
+            learned=learned,
+            privacy=PrivacyStore(database),
+            matcher=matcher,
+            dialogue=dialogue,
+        )
+
+    async def close(self) -> None:
+        await self.database.close()
+
+    @staticmethod
+    def new_state() -> ConversationState:
+        return ConversationState()
+
+    @staticmethod
+    def console_user(user_id: int) -> UserRef:
+        return UserRef(user_id, None)

@@ -1,0 +1,147 @@
+"""Settings from the environment and an optional `.env` file (every one in `.env.example`).
+
+A wrong setting stops the program with one line naming it (exit status 2), never a traceback:
+the person starting the bot should see at once what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
+# Telegram's rule for X-Telegram-Bot-Api-Secret-Token: 1-256 characters of this set.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    telegram_bot_token: str | None = field(default=None, repr=False)  # never printed
+    telegram_base_url: str = TELEGRAM_API_URL
+    database_path: Path = Path("data/assistant.sqlite3")
+    staff_user_ids: frozenset[int] = frozenset()
+    staff_chat_id: int | None = None
+    default_language: Literal["fr", "en"] = "fr"
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    log_level: str = "INFO"
+    lead_retention_days: int = 730
+
+    @property
+    def telegram_file_url(self) -> str:
+        """The file-download base URL that goes with `telegram_base_url`."""
+        root = self.telegram_base_url.removesuffix("/bot")
+        return f"{root}/file/bot"
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: `NAME=value` lines, `#` comments, optional quotes around values."""
+    values: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return values
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{path}: cannot be read ({error.__class__.__name__})") from error
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.removeprefix("export ").partition("=")
+        if not sep or not name.strip():
+            raise SettingsError(f"{path}, line {number}: expected NAME=value")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name.strip()] = value
+    return values
+
+
+def _integer(
+    name: str, raw: str, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Settings from `environ` (default: the process environment), over those of `env_file`."""
+    merged: dict[str, str] = dict(read_env_file(env_file)) if env_file else {}
+    merged.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = merged.get(name, "").strip()
+        return value or None
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is not None and not _TOKEN.match(token):
+        # The message must not echo the token: it may be a real one with a typo.
+        raise SettingsError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters)")
+
+    base_url = (get("TELEGRAM_BASE_URL") or TELEGRAM_API_URL).rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        raise SettingsError("TELEGRAM_BASE_URL must start with http:// or https://")
+    if not base_url.endswith("/bot"):
+        base_url += "/bot"
+
+    staff_ids: set[int] = set()
+    for part in (get("STAFF_USER_IDS") or "").split(","):
+        if part.strip():
+            staff_ids.add(_integer("STAFF_USER_IDS", part.strip(), minimum=1))
+
+    staff_chat = get("STAFF_CHAT_ID")
+    language = (get("DEFAULT_LANGUAGE") or "fr").lower()
+    if language not in ("fr", "en"):
+        raise SettingsError(f"DEFAULT_LANGUAGE must be 'fr' or 'en', got {language!r}")
+
+    webhook_url = get("WEBHOOK_URL")
+    webhook_secret = get("WEBHOOK_SECRET")
+    if webhook_url is not None:
+        if not webhook_url.startswith(("https://", "http://")):
+            raise SettingsError("WEBHOOK_URL must be an https:// URL")
+        if webhook_secret is None:
+            raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+    if webhook_secret is not None and not _WEBHOOK_SECRET.match(webhook_secret):
+        raise SettingsError("WEBHOOK_SECRET must be 1-256 characters: letters, digits, _ and -")
+
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+
+    return Settings(
+        telegram_bot_token=token,
+        telegram_base_url=base_url,
+        database_path=Path(get("DATABASE_PATH") or "data/assistant.sqlite3"),
+        staff_user_ids=frozenset(staff_ids),
+        staff_chat_id=_integer("STAFF_CHAT_ID", staff_chat) if staff_chat else None,
+        default_language="fr" if language == "fr" else "en",
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
+        webhook_port=_integer(
+            "WEBHOOK_PORT", get("WEBHOOK_PORT") or "8443", minimum=1, maximum=65535
+        ),
+        log_level=log_level,
+        lead_retention_days=_integer(
+            "LEAD_RETENTION_DAYS", get("LEAD_RETENTION_DAYS") or "730", minimum=1
+        ),
+    )
