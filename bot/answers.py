@@ -74,10 +74,13 @@ class AnswerBuilder:
     def notice(self, language: Language, key: str, **values: object) -> Reply:
         return ReplyBuilder().paragraph(self._t(language, key, **values)).build()
 
-    def stale(self, language: Language) -> Reply:
-        builder = ReplyBuilder().paragraph(self._t(language, "stale_button"))
+    def notice_with_menu(self, language: Language, key: str) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, key))
         self._menu_buttons(builder, language)
         return builder.build()
+
+    def stale(self, language: Language) -> Reply:
+        return self.notice_with_menu(language, "stale_button")
 
     def fallback(self, language: Language) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "fallback"))

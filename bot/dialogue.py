@@ -299,4 +299,8 @@ class Dialogue:
             state.awaiting_activity = False
             state.join = None
             return [self.answers.cancelled(language, had_something)]
-        return [self.answers.stale(language)]
+        return [self.unknown_command(language)]
+
+    def unknown_command(self, language: Language) -> Reply:
+        """What any command we do not know gets, whoever sends it."""
+        return self.answers.notice_with_menu(language, "unknown_command")

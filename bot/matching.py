@@ -67,21 +67,63 @@ BUSINESS_CUES = frozenset(
     concevons vendons installons travaillons sommes suis company companies firm business
     startup sme studio we our ourselves manufacture manufacturer make build develop design
     produce specialised specialized agency office cluster clusters reseau network fit suits
-    conviendrait convient correspond quel quelle which rejoindre join
+    conviendrait convient correspond
     """.split()
 )
+
+# Chat shorthand, expanded before matching: people type "slt", "c koi", "thx" on phones.
+SHORTHAND = {
+    "slt": "salut",
+    "bjr": "bonjour",
+    "bsr": "bonsoir",
+    "mrc": "merci",
+    "mci": "merci",
+    "bcp": "beaucoup",
+    "koi": "quoi",
+    "kwa": "quoi",
+    "c": "c est",
+    "pq": "pourquoi",
+    "pk": "pourquoi",
+    "cmt": "comment",
+    "qd": "quand",
+    "tjs": "toujours",
+    "ty": "thank you",
+    "thx": "thanks",
+    "tks": "thanks",
+    "cya": "see you",
+    "u": "you",
+    "r": "are",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "wat": "what",
+    "abt": "about",
+    "info": "information",
+    "infos": "informations",
+}
 
 CLUSTER_TOKEN = "§cluster"  # noqa: S105 - a placeholder word, not a password
 POLE_TOKEN = "§pole"  # noqa: S105 - a placeholder word, not a password
 STEM_LENGTH = 6
 MIN_TYPO_LENGTH = 4
+FRENCH_LETTERS = frozenset("éèêàçùâîôûëïœÉÈÊÀÇ")
+# Names of clusters and pôles weigh this much at most for the intent (see `_build_index`).
+ENTITY_WEIGHT = 1.0
+# Intents that a question naming a pôle really means as "what is this pôle?".
+POLE_INTENTS = frozenset({"cluster_info", "how_to_join", "list_clusters", "what_is_a_cluster"})
+# Intents that an activity description turns into a recommendation.
+RECOMMENDATION_INTENTS = frozenset({"list_clusters", "cluster_info", "sectors_covered"})
+# A cluster fits an activity description when its keywords score at least this (about one
+# word specific to that cluster); a whole multi-word keyword adds PHRASE_BONUS per extra word.
+MIN_FIT_SCORE = 1.5
+PHRASE_BONUS = 0.5
 # Below this, a question is out of scope; between it and CONFIDENT_SCORE the dialogue asks
 # "did you mean…?". Calibrated on the knowledge base's own examples (leave-one-out) and checked
 # against tests/data/labelled_questions.yaml by bench/accuracy.py.
 REJECT_SCORE = 0.34
 CONFIDENT_SCORE = 0.55
 # How much a word the knowledge base has never seen weighs, relative to the rarest known word.
-UNKNOWN_WORD_WEIGHT = 0.9
+UNKNOWN_WORD_WEIGHT = 1.1
 # The score of an intent blends its closest example with its whole bag of examples: the closest
 # example rewards a near-paraphrase, the bag rewards the right vocabulary in a new order.
 NEAREST_SHARE = 0.7
@@ -119,7 +161,7 @@ class _Analysis:
     known: list[bool]
     clusters: list[str]
     poles: list[str]
-    words: list[str]  # corrected folded words, stop words removed, for keyword matching
+    words: list[str]  # corrected singular words, stop words removed, for names and keywords
     french_votes: float
     english_votes: float
 
@@ -133,6 +175,14 @@ class _Example:
 
 def _stem(word: str) -> str:
     return word[:STEM_LENGTH]
+
+
+def _singular(word: str) -> str:
+    """Drop a plural ending: names and sector keywords compare on whole words, not stems,
+    because a six-letter stem would make "plastiques" a mention of PLASTIWIN."""
+    if len(word) > 3 and word[-1] in "sx" and not word.endswith("ss"):
+        return word[:-1]
+    return word
 
 
 def _max_edits(word: str) -> int:
@@ -151,111 +201,129 @@ class Matcher:
         self._kb = knowledge
         self._intent_ids = [intent.id for intent in knowledge.intents]
         self._intent_index = {intent_id: i for i, intent_id in enumerate(self._intent_ids)}
-        self._raw_examples: list[tuple[int, str]] = [
-            (self._intent_index[intent.id], text)
+        # Out-of-scope examples form one more "intent" after the real ones.
+        self._out_of_scope = len(self._intent_ids)
+        self._raw_examples: list[tuple[int, str, Language]] = [
+            (self._intent_index[intent.id], text, language)
             for intent in knowledge.intents
-            for _language, text in intent.examples.all()
+            for language, text in intent.examples.all()
+        ]
+        self._raw_examples += [
+            (self._out_of_scope, text, language) for language, text in knowledge.out_of_scope.all()
+        ]
+        self._raw_examples += [
+            (self._intent_index[intent_id], text, language)
+            for intent_id, text, language in learned
         ]
         self._build_entities()
         self._build_vocabulary()
-        self._build_language_votes()
-        for intent_id, text, language in learned:
-            self._raw_examples.append((self._intent_index[intent_id], text))
-            self._learn_words(text, language)
         self._build_index()
 
     # -- construction -------------------------------------------------------------------------
 
     def _build_entities(self) -> None:
-        """Name phrases of clusters and pôles, as folded word tuples, longest first."""
+        """Name phrases of clusters and pôles, as singular word tuples, longest first."""
         phrases: list[tuple[tuple[str, ...], str, str]] = []
         for cluster in self._kb.clusters:
             names = [cluster.name, cluster.id, cluster.id.replace("-", " ")]
             names += list(cluster.aliases.fr + cluster.aliases.en)
             names += [cluster.tagline.fr, cluster.tagline.en]
             for name in names:
-                phrases.append((self._phrase(name), cluster.id, CLUSTER_TOKEN))
+                phrases.append((self._singulars(name), cluster.id, CLUSTER_TOKEN))
         for pole in self._kb.competitiveness_clusters:
             for name in [pole.name, pole.id.replace("-", " "), *pole.aliases.fr, *pole.aliases.en]:
-                phrases.append((self._phrase(name), pole.id, POLE_TOKEN))
+                phrases.append((self._singulars(name), pole.id, POLE_TOKEN))
         # Longest phrase first, so "eco construction cluster" wins over "construction cluster".
         unique = {(p, i, t) for p, i, t in phrases if p}
         self._entity_phrases = sorted(unique, key=lambda e: (-len(e[0]), e[0]))
         self._entity_first_words = {p[0] for p, _i, _t in self._entity_phrases}
 
     @staticmethod
-    def _phrase(text: str) -> tuple[str, ...]:
-        return tuple(w for w in fold(text).split() if w not in STOP_WORDS)
+    def _words(text: str) -> list[str]:
+        """Folded words with chat shorthand expanded."""
+        words: list[str] = []
+        for word in fold(text).split():
+            expansion = SHORTHAND.get(word)
+            words.extend(expansion.split() if expansion else (word,))
+        return words
+
+    @classmethod
+    def _singulars(cls, text: str) -> tuple[str, ...]:
+        return tuple(_singular(w) for w in cls._words(text) if w not in STOP_WORDS)
 
     def _build_vocabulary(self) -> None:
-        vocabulary: set[str] = set()
-        for _index, text in self._raw_examples:
-            vocabulary.update(fold(text).split())
-        for phrase, _id, _token in self._entity_phrases:
-            vocabulary.update(phrase)
+        """Every word the knowledge base uses (for typo correction) and its language."""
+        languages: dict[str, set[str]] = defaultdict(set)
+        for _index, text, language in self._raw_examples:
+            for word in self._words(text):
+                languages[word].add(language)
+        for cluster in self._kb.clusters:
+            for language, text in cluster.aliases.all() + cluster.keywords.all():
+                for word in self._words(text):
+                    languages[word].add(language)
+            for word in self._words(cluster.name):
+                languages[word].update(("fr", "en"))
+        for pole in self._kb.competitiveness_clusters:
+            for text in (pole.name, *pole.aliases.fr, *pole.aliases.en):
+                for word in self._words(text):
+                    languages[word].update(("fr", "en"))
         self._keyword_phrases: list[tuple[tuple[str, ...], str, str]] = []
         for cluster in self._kb.clusters:
             for _language, keyword in cluster.keywords.all():
-                phrase = self._phrase(keyword)
+                phrase = self._singulars(keyword)
                 if phrase:
-                    vocabulary.update(phrase)
                     self._keyword_phrases.append((phrase, cluster.id, keyword))
-        self._vocabulary = vocabulary - STOP_WORDS
-        self._by_first_letter: dict[str, list[str]] = defaultdict(list)
-        for word in sorted(self._vocabulary):
-            self._by_first_letter[word[0]].append(word)
-        self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
-
-    def _learn_words(self, text: str, language: Language) -> None:
-        for word in fold(text).split():
-            if word not in STOP_WORDS and word not in self._vocabulary:
-                self._vocabulary.add(word)
-                self._by_first_letter[word[0]].append(word)
-                self._word_language.setdefault(word, language)
-        self._correct.cache_clear()
-
-    def _build_language_votes(self) -> None:
-        """Which words only one language's examples use: they tell the question's language."""
-        seen: dict[str, set[str]] = defaultdict(set)
-        for intent in self._kb.intents:
-            for language, text in intent.examples.all():
-                for word in fold(text).split():
-                    seen[word].add(language)
-        for cluster in self._kb.clusters:
-            for language, text in cluster.keywords.all() + cluster.aliases.all():
-                for word in fold(text).split():
-                    seen[word].add(language)
+        clusters_per_word: dict[str, set[str]] = defaultdict(set)
+        for phrase, cluster_id, _keyword in self._keyword_phrases:
+            for word in phrase:
+                clusters_per_word[word].add(cluster_id)
+        self._keyword_word_clusters = {w: tuple(sorted(c)) for w, c in clusters_per_word.items()}
+        cluster_count = len(self._kb.clusters)
+        self._keyword_word_weight = {
+            w: math.log(1 + cluster_count / len(c)) for w, c in clusters_per_word.items()
+        }
+        # A word used by one language only tells the question's language.
         self._word_language: dict[str, str] = {
-            w: next(iter(langs)) for w, langs in seen.items() if len(langs) == 1
+            w: next(iter(langs)) for w, langs in languages.items() if len(langs) == 1
         }
         for word in FRENCH_STOP_WORDS - ENGLISH_STOP_WORDS:
             self._word_language[word] = "fr"
         for word in ENGLISH_STOP_WORDS - FRENCH_STOP_WORDS:
             self._word_language[word] = "en"
+        self._vocabulary = set(languages) - STOP_WORDS
+        self._by_first_letter: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self._vocabulary):
+            self._by_first_letter[word[0]].append(word)
+        self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
 
     def _build_index(self) -> None:
         """Inverse-intent-frequency weights and an inverted index over example stems."""
         example_stems = [
             (intent_index, set(self._analyse(text).stems))
-            for intent_index, text in self._raw_examples
+            for intent_index, text, _language in self._raw_examples
         ]
         intents_per_stem: dict[str, set[int]] = defaultdict(set)
         for intent_index, stems in example_stems:
             for stem in stems:
                 intents_per_stem[stem].add(intent_index)
-        count = len(self._intent_ids)
+        count = len(self._intent_ids) + 1
         self._idf = {s: math.log(1 + count / len(i)) for s, i in intents_per_stem.items()}
+        # Names count for the cluster, not for the intent: "join PLASTIWIN" is about joining.
+        for token in (CLUSTER_TOKEN, POLE_TOKEN):
+            if token in self._idf:
+                self._idf[token] = min(self._idf[token], ENTITY_WEIGHT)
         self._unknown_weight = UNKNOWN_WORD_WEIGHT * math.log(1 + count)
 
         self._examples: list[_Example] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
-        bags: list[dict[str, float]] = [defaultdict(float) for _ in self._intent_ids]
+        bags: list[dict[str, float]] = [defaultdict(float) for _ in range(count)]
         for intent_index, stems in example_stems:
             if not stems:
                 continue
             example = _Example(intent_index, {s: self._idf[s] for s in stems})
             example.norm = math.sqrt(sum(w * w for w in example.weights.values()))
-            self._postings_add(len(self._examples), example)
+            for stem in example.weights:
+                self._postings[stem].append(len(self._examples))
             self._examples.append(example)
             for stem in stems:
                 bags[intent_index][stem] += 1.0
@@ -268,14 +336,10 @@ class Matcher:
             self._bags.append(weighted)
             self._bag_norms.append(math.sqrt(sum(w * w for w in weighted.values())) or 1.0)
 
-    def _postings_add(self, example_index: int, example: _Example) -> None:
-        for stem in example.weights:
-            self._postings[stem].append(example_index)
-
     def add_example(self, intent_id: str, text: str, language: Language) -> None:
         """Learn a new example at once (staff assigned an unanswered question to an intent)."""
-        self._raw_examples.append((self._intent_index[intent_id], text))
-        self._learn_words(text, language)
+        self._raw_examples.append((self._intent_index[intent_id], text, language))
+        self._build_vocabulary()
         self._build_index()
 
     # -- analysis -----------------------------------------------------------------------------
@@ -290,11 +354,11 @@ class Matcher:
         return found[0] if found else None
 
     def _analyse(self, text: str) -> _Analysis:
-        raw_words = fold(text).split()
-        french = sum(1 for ch in text if ch in "éèêàçùâîôûëïœ")
+        french = float(sum(1 for ch in text if ch in FRENCH_LETTERS))
         english = 0.0
-        corrected: list[tuple[str, bool]] = []  # (word, known)
-        for word in raw_words:
+        known: list[bool] = []
+        words: list[str] = []
+        for word in self._words(text):
             language = self._word_language.get(word)
             if language == "fr":
                 french += 1
@@ -302,35 +366,32 @@ class Matcher:
                 english += 1
             if word in STOP_WORDS:
                 continue
-            if word in self._vocabulary or word.isdigit():
-                corrected.append((word, True))
-                continue
-            fixed = self._correct(word) if len(word) >= MIN_TYPO_LENGTH else None
-            if fixed is not None:
-                corrected.append((fixed, True))
-            else:
-                corrected.append((word, False))
+            is_known = word in self._vocabulary or word.isdigit()
+            if not is_known and len(word) >= MIN_TYPO_LENGTH:
+                fixed = self._correct(word)
+                if fixed is not None:
+                    word, is_known = fixed, True
+            words.append(_singular(word))
+            known.append(is_known)
 
         clusters: list[str] = []
         poles: list[str] = []
-        stems: list[str] = []
-        known: list[bool] = []
+        out_stems: list[str] = []
+        out_known: list[bool] = []
         i = 0
-        words = [w for w, _k in corrected]
-        while i < len(corrected):
+        while i < len(words):
             entity = self._entity_at(words, i) if words[i] in self._entity_first_words else None
             if entity is not None:
                 length, entity_id, token = entity
                 (clusters if token == CLUSTER_TOKEN else poles).append(entity_id)
-                stems.append(token)
-                known.append(True)
+                out_stems.append(token)
+                out_known.append(True)
                 i += length
                 continue
-            word, is_known = corrected[i]
-            stems.append(_stem(word))
-            known.append(is_known)
+            out_stems.append(_stem(words[i]))
+            out_known.append(known[i])
             i += 1
-        return _Analysis(stems, known, clusters, poles, words, french, english)
+        return _Analysis(out_stems, out_known, clusters, poles, words, french, english)
 
     def _entity_at(self, words: Sequence[str], start: int) -> tuple[int, str, str] | None:
         for phrase, entity_id, token in self._entity_phrases:
@@ -342,19 +403,20 @@ class Matcher:
     # -- scoring ------------------------------------------------------------------------------
 
     def _intent_scores(self, analysis: _Analysis) -> list[float]:
+        """One score per intent, the out-of-scope pseudo-intent last."""
         query: dict[str, float] = {}
         for stem, is_known in zip(analysis.stems, analysis.known, strict=True):
             weight = self._idf.get(stem) if is_known else None
             query[stem] = weight if weight is not None else self._unknown_weight
         norm = math.sqrt(sum(w * w for w in query.values()))
-        scores = [0.0] * len(self._intent_ids)
+        scores = [0.0] * len(self._bags)
         if norm == 0:
             return scores
         dots: dict[int, float] = defaultdict(float)
         for stem, weight in query.items():
             for example_index in self._postings.get(stem, ()):
                 dots[example_index] += weight * self._examples[example_index].weights[stem]
-        nearest = [0.0] * len(self._intent_ids)
+        nearest = [0.0] * len(self._bags)
         for example_index, dot in dots.items():
             example = self._examples[example_index]
             cosine = dot / (norm * example.norm)
@@ -375,64 +437,69 @@ class Matcher:
         return self._fits(self._analyse(text).words)
 
     def _fits(self, words: Sequence[str]) -> list[ClusterFit]:
-        stems = {_stem(w) for w in words}
+        """Score clusters by the sector words the text uses.
+
+        Each keyword word counts by how specific it is to one cluster ("injection" more than
+        "production"), so "animated films" still points to TWIST although no keyword is
+        "animated films"; a whole multi-word keyword found adds a bonus.
+        """
+        present = set(words)
         scores: dict[str, float] = defaultdict(float)
         reasons: dict[str, list[str]] = defaultdict(list)
+        for word in present:
+            for cluster_id in self._keyword_word_clusters.get(word, ()):
+                scores[cluster_id] += self._keyword_word_weight[word]
         for phrase, cluster_id, keyword in self._keyword_phrases:
-            phrase_stems = [_stem(w) for w in phrase]
-            found = sum(1 for s in phrase_stems if s in stems)
-            if found == len(phrase_stems):
-                scores[cluster_id] += 1.0 + 0.5 * (len(phrase_stems) - 1)
+            found = sum(1 for w in phrase if w in present)
+            if found == len(phrase):
+                scores[cluster_id] += PHRASE_BONUS * (len(phrase) - 1)
+                reasons[cluster_id].insert(0, keyword)
+            elif found:
                 reasons[cluster_id].append(keyword)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        return [ClusterFit(c, s, tuple(dict.fromkeys(reasons[c]))) for c, s in ranked]
+        ranked = sorted(
+            ((c, s) for c, s in scores.items() if s >= MIN_FIT_SCORE),
+            key=lambda item: (-item[1], item[0]),
+        )
+        return [ClusterFit(c, round(s, 3), tuple(dict.fromkeys(reasons[c]))) for c, s in ranked]
 
     def match(self, text: str, *, fallback_language: Language = "fr") -> Match:
         """Understand `text`. Never raises: any string gets an answer, maybe "out of scope"."""
         analysis = self._analyse(text)
-        language: Language
+        language: Language = fallback_language
         if analysis.french_votes > analysis.english_votes:
             language = "fr"
         elif analysis.english_votes > analysis.french_votes:
             language = "en"
-        else:
-            language = fallback_language
         scores = self._intent_scores(analysis)
+        out_of_scope_score = scores.pop()
         ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
-        best = ranked[0] if ranked else None
-        intent = self._intent_ids[best] if best is not None else None
-        score = scores[best] if best is not None else 0.0
+        intent: str | None = self._intent_ids[ranked[0]] if ranked else None
+        score = scores[ranked[0]] if ranked else 0.0
+        if out_of_scope_score > score:
+            intent = None
 
         cluster = analysis.clusters[0] if analysis.clusters else None
         pole = analysis.poles[0] if analysis.poles else None
-        only_entities = bool(analysis.stems) and all(
-            s in (CLUSTER_TOKEN, POLE_TOKEN) for s in analysis.stems
-        )
-        if only_entities:
+        if analysis.stems and all(s in (CLUSTER_TOKEN, POLE_TOKEN) for s in analysis.stems):
             # "TWEED ?" or "BioWin" alone: the user wants to know what that is.
             intent = "cluster_info" if cluster else "cluster_vs_competitiveness"
             score = 1.0
-        if (
-            pole is not None
-            and cluster is None
-            and intent not in (None, "cluster_vs_competitiveness")
-        ):
-            # A question about a pôle belongs with the cluster/pôle distinction, not elsewhere.
-            if score < CONFIDENT_SCORE or intent in (
-                "cluster_info",
-                "how_to_join",
-                "list_clusters",
-            ):
-                intent, score = "cluster_vs_competitiveness", max(score, CONFIDENT_SCORE)
+        elif cluster is not None and intent == "what_is_a_cluster":
+            # "What is the plastics cluster?" is about that cluster, not clusters in general.
+            intent = "cluster_info"
+        elif pole is not None and cluster is None and intent in POLE_INTENTS:
+            # A question about a pôle belongs with the cluster/pôle distinction.
+            intent, score = "cluster_vs_competitiveness", max(score, CONFIDENT_SCORE)
 
         if cluster is None and pole is None:
             fits = self._fits(analysis.words)
-            describes_business = any(w in BUSINESS_CUES for w in fold(text).split())
-            if fits and describes_business:
+            if fits and (intent == "recommend_cluster" or _describes_business(text)):
                 cluster = fits[0].cluster_id
-                if intent not in ("how_to_join", "eligibility") or score < CONFIDENT_SCORE:
+                if intent in (None, "recommend_cluster", *RECOMMENDATION_INTENTS) or (
+                    score < CONFIDENT_SCORE
+                ):
                     intent = "recommend_cluster"
-                    score = max(score, min(1.0, 0.5 + 0.1 * fits[0].score))
+                    score = max(score, min(1.0, 0.5 + 0.05 * fits[0].score))
 
         if intent is None or score < REJECT_SCORE:
             return Match(text, None, None, language, round(score, 4), (), pole)
@@ -444,3 +511,7 @@ class Matcher:
         return Match(
             text, intent, cluster, language, round(min(score, 1.0), 4), alternatives, pole
         )
+
+
+def _describes_business(text: str) -> bool:
+    return any(word in BUSINESS_CUES for word in fold(text).split())

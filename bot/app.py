@@ -1,0 +1,171 @@
+"""The composition root: the one place where the Telegram Application is built and wired.
+
+`serve()` opens the core services (database, stores, matcher, dialogue), builds the
+Application on top of them with `build_application()`, runs it by long polling or webhook, and
+closes everything in order on SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.ext import (
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    PersistenceInput,
+    TypeHandler,
+    filters,
+)
+
+from bot.services import Services
+from bot.settings import Settings
+from bot.sqlite_persistence import SQLitePersistence
+from bot.telegram_runtime import PerChatUpdateProcessor, RetryingRateLimiter
+from handlers.context import CONTEXT_TYPES, AssistantApplication
+from handlers.conversation import (
+    USER_COMMANDS,
+    on_button,
+    on_command,
+    on_other_message,
+    on_text,
+    on_unknown_command,
+)
+from handlers.errors import on_error
+from handlers.flood import check_flood
+from knowledge.model import LANGUAGES, KnowledgeBase
+
+_LOGGER = logging.getLogger(__name__)
+# Telegram's limits: 30 messages a second overall, 20 a minute in one group.
+OVERALL_MESSAGES_PER_SECOND = 30
+GROUP_MESSAGES_PER_MINUTE = 20
+# How soon a change of a user's state is on disk (the join flow must survive `kill -9`).
+PERSISTENCE_INTERVAL_SECONDS = 1.0
+
+
+async def _register_commands(application: AssistantApplication) -> None:
+    """The command menu in both languages; users with another app language get the default."""
+    services = application.bot_data.services
+    catalogue = services.catalogue
+    for language in LANGUAGES:
+        commands = [
+            BotCommand(c, catalogue.text(language, f"commands.{c}")) for c in USER_COMMANDS
+        ]
+        await application.bot.set_my_commands(commands, language_code=language)
+    default = services.settings.default_language
+    await application.bot.set_my_commands(
+        [BotCommand(c, catalogue.text(default, f"commands.{c}")) for c in USER_COMMANDS]
+    )
+
+
+def build_application(services: Services) -> AssistantApplication:
+    """Build the Application for `services`, with every handler registered."""
+    settings = services.settings
+    if not settings.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required to run on Telegram")
+    application: AssistantApplication = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_file_url)
+        .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .persistence(
+            SQLitePersistence(
+                services.database,
+                # Only user_data holds state worth keeping; bot_data holds live services.
+                store_data=PersistenceInput(
+                    bot_data=False, chat_data=False, callback_data=False, user_data=True
+                ),
+                update_interval=PERSISTENCE_INTERVAL_SECONDS,
+            )
+        )
+        .rate_limiter(
+            RetryingRateLimiter(
+                overall_max_rate=OVERALL_MESSAGES_PER_SECOND,
+                overall_time_period=1,
+                group_max_rate=GROUP_MESSAGES_PER_MINUTE,
+                group_time_period=60,
+                max_retries=5,
+            )
+        )
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(_register_commands)
+        .build()
+    )
+    application.bot_data.services = services
+
+    private = filters.ChatType.PRIVATE
+    # group -1 runs first for every update: a flooding user is stopped before any work.
+    application.add_handler(TypeHandler(Update, check_flood), group=-1)
+    # group 0, in order: known commands, then unknown ones, then buttons, text, other media.
+    application.add_handler(CommandHandler(list(USER_COMMANDS), on_command, filters=private))
+    application.add_handler(MessageHandler(filters.COMMAND & private, on_unknown_command))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_text))
+    application.add_handler(
+        MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & private, on_other_message)
+    )
+    application.add_error_handler(on_error)
+    return application
+
+
+def _webhook_path(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+async def serve(
+    settings: Settings, knowledge: KnowledgeBase, stop: asyncio.Event | None = None
+) -> None:
+    """Run until `stop` is set (or SIGTERM/SIGINT), then shut down cleanly."""
+    started = time.perf_counter()
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # Not possible outside the main thread (tests run serve() in a task): then `stop` rules.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    services = await Services.open(settings, knowledge)
+    try:
+        application = build_application(services)
+        async with application:
+            await application.start()
+            updater = application.updater
+            if updater is None:  # pragma: no cover - the builder always makes one
+                raise RuntimeError("the Application has no updater")
+            if settings.webhook_url:
+                await updater.start_webhook(
+                    listen=settings.webhook_listen,
+                    port=settings.webhook_port,
+                    url_path=_webhook_path(settings.webhook_url),
+                    webhook_url=settings.webhook_url,
+                    secret_token=settings.webhook_secret,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                mode = f"webhook on {settings.webhook_listen}:{settings.webhook_port}"
+            else:
+                await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                mode = "long polling"
+            _LOGGER.info("ready (%s) in %.2f s", mode, time.perf_counter() - started)
+            await stop.wait()
+            _LOGGER.info("stopping")
+            await updater.stop()
+            await application.stop()
+    finally:
+        await services.close()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+
+
+def run_telegram(settings: Settings, knowledge: KnowledgeBase) -> None:
+    """Blocking entry point used by `wallonia-bot run`."""
+    asyncio.run(serve(settings, knowledge))

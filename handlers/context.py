@@ -1,0 +1,59 @@
+"""The typed context every handler receives: `context.services` instead of `bot_data[...]`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from bot.dialogue import ConversationState, UserRef
+from bot.flood_control import FloodGuard
+from bot.services import Services
+
+# Where a user's conversation state lives in PTB's user_data (persisted in SQLite).
+STATE_KEY = "conversation"
+
+
+class BotData:
+    """Application-wide objects; not persisted (they are rebuilt at every start)."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+        self.flood = FloodGuard()
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services are attached in the composition root before start")
+        return self._services
+
+    @services.setter
+    def services(self, services: Services) -> None:
+        self._services = services
+
+
+class AssistantContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]):
+    """CallbackContext with typed access to the assistant's services and user state."""
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+    def conversation(self) -> ConversationState:
+        data = self.user_data if self.user_data is not None else {}
+        return ConversationState.from_dict(data.get(STATE_KEY))
+
+    def save_conversation(self, state: ConversationState) -> None:
+        if self.user_data is not None:
+            self.user_data[STATE_KEY] = state.to_dict()
+
+
+CONTEXT_TYPES = ContextTypes(context=AssistantContext, bot_data=BotData)
+AssistantApplication = Application[
+    ExtBot[int], AssistantContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]
+
+
+def user_ref(user: Any) -> UserRef:
+    """The dialogue's view of a Telegram user."""
+    return UserRef(user.id, getattr(user, "language_code", None))

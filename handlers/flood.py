@@ -1,0 +1,29 @@
+"""Flood control, checked before any other handler (group -1)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.flood_control import Verdict
+from handlers.context import AssistantContext, user_ref
+from handlers.sending import send_replies
+
+
+async def check_flood(update: Update, context: AssistantContext) -> None:
+    """Stop handling a user's update when they send more than the allowed rate."""
+    user = update.effective_user
+    if user is None or update.effective_chat is None:
+        return
+    verdict = context.bot_data.flood.check(user.id)
+    if verdict is Verdict.ALLOW:
+        return
+    if verdict is Verdict.NOTIFY:
+        dialogue = context.services.dialogue
+        language = await dialogue.language_for(user_ref(user), context.conversation())
+        await send_replies(
+            context.bot, update.effective_chat.id, [dialogue.answers.notice(language, "flood")]
+        )
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop

@@ -1,0 +1,291 @@
+"""User settings, unanswered questions, learned examples, and the privacy rights."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.database import Database
+from bot.lead_store import LeadStore
+from bot.leads import CompanyType, Consent, LeadStatus, Location, NewLead
+from bot.sqlite_persistence import SQLitePersistence
+from bot.user_store import (
+    ForgetReport,
+    LearnedExampleStore,
+    PersistedState,
+    PrivacyStore,
+    QuestionNotFoundError,
+    QuestionStatus,
+    UnansweredQuestion,
+    UnansweredQuestionStore,
+    UserSettingsStore,
+)
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ALICE = 111
+BOB = 222
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+def new_lead(**changes: Any) -> NewLead:
+    """A valid join request; keyword arguments replace fields."""
+    lead = NewLead(
+        user_id=ALICE,
+        cluster_id="greenwin",
+        company_name="Acme Solar",
+        enterprise_number=None,
+        activity="Solar panels",
+        company_type=CompanyType.MICRO,
+        location=Location.WALLONIA,
+        contact_name="Jeanne Dupont",
+        email="jeanne@example.com",
+        phone=None,
+        language="fr",
+        consent=Consent(version="2026-01", text="I agree.", given_at=START),
+    )
+    return dataclasses.replace(lead, **changes)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "assistant.sqlite3"
+
+
+@pytest.fixture
+async def database(db_path: Path, clock: FakeClock) -> AsyncIterator[Database]:
+    async with await Database.open(db_path, clock=clock) as db:
+        yield db
+
+
+# -- settings -------------------------------------------------------------------------------------
+
+
+async def test_language_is_remembered_and_replaced(database: Database, clock: FakeClock) -> None:
+    settings = UserSettingsStore(database, clock)
+    assert await settings.get_language(ALICE) is None
+    await settings.set_language(ALICE, "fr")
+    await settings.set_language(BOB, "en")
+    await settings.set_language(ALICE, "en")
+    assert await settings.get_language(ALICE) == "en"
+    assert await settings.get_language(BOB) == "en"
+
+
+# -- unanswered questions -------------------------------------------------------------------------
+
+
+async def test_unanswered_questions_newest_first_by_status(
+    database: Database, clock: FakeClock
+) -> None:
+    questions = UnansweredQuestionStore(database, clock)
+    first = await questions.record(ALICE, "What is a cluster?", "en", 0.41, "about_clusters")
+    clock.advance(timedelta(minutes=1))
+    second = await questions.record(BOB, "Quel temps fait-il ?", "fr", None, None)
+
+    assert await questions.recent(10) == [
+        UnansweredQuestion(
+            second, BOB, "Quel temps fait-il ?", "fr", None, None, START + timedelta(minutes=1),
+            QuestionStatus.OPEN, None,
+        ),
+        UnansweredQuestion(
+            first, ALICE, "What is a cluster?", "en", 0.41, "about_clusters", START,
+            QuestionStatus.OPEN, None,
+        ),
+    ]  # fmt: skip
+    assert [q.id for q in await questions.recent(1)] == [second]
+
+    await questions.set_status(first, QuestionStatus.ASSIGNED, assigned_intent="about_clusters")
+    await questions.set_status(second, QuestionStatus.DISMISSED)
+
+    assert await questions.recent(10) == []
+    assigned = await questions.recent(10, status=QuestionStatus.ASSIGNED)
+    assert [(q.id, q.assigned_intent) for q in assigned] == [(first, "about_clusters")]
+    assert [q.id for q in await questions.recent(10, status=None)] == [second, first]
+
+
+async def test_question_triage_errors(database: Database) -> None:
+    questions = UnansweredQuestionStore(database)
+    question = await questions.record(ALICE, "?", "en", 0.1, None)
+    with pytest.raises(ValueError, match="assigned_intent"):
+        await questions.set_status(question, QuestionStatus.ASSIGNED)
+    with pytest.raises(QuestionNotFoundError):
+        await questions.set_status(question + 1, QuestionStatus.DISMISSED)
+
+
+async def test_status_outside_the_workflow_is_refused_by_the_schema(database: Database) -> None:
+    question = await UnansweredQuestionStore(database).record(ALICE, "?", "en", 0.1, None)
+    with pytest.raises(sqlite3.IntegrityError):
+        await database.execute(
+            "UPDATE unanswered_questions SET status = 'lost' WHERE id = ?", (question,)
+        )
+
+
+# -- learned examples -----------------------------------------------------------------------------
+
+
+async def test_learned_examples_are_idempotent(database: Database, clock: FakeClock) -> None:
+    examples = LearnedExampleStore(database, clock)
+    assert await examples.add("join", "Comment adhérer ?", "fr", created_by=7)
+    assert not await examples.add("join", "Comment adhérer ?", "fr", created_by=8)
+    assert not await examples.add("other", "Comment adhérer ?", "fr", created_by=8)
+    assert await examples.add("join", "Comment adhérer ?", "en", created_by=None)
+
+    stored = await examples.all()
+    assert [(e.intent_id, e.text, e.language, e.created_by) for e in stored] == [
+        ("join", "Comment adhérer ?", "fr", 7),
+        ("join", "Comment adhérer ?", "en", None),
+    ]
+    assert stored[0].created_at == START
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<i>x</i> & y",
+        "'); DELETE FROM learned_examples; --",
+        "🇧🇪 ça",
+        "مرحبا بالعالم",
+        "é" * 5000,
+    ],
+)
+async def test_question_and_example_text_is_stored_exactly(database: Database, text: str) -> None:
+    questions = UnansweredQuestionStore(database)
+    examples = LearnedExampleStore(database)
+    await questions.record(ALICE, text, "fr", 0.2, None)
+    await examples.add("join", text, "fr", created_by=7)
+    assert [q.text for q in await questions.recent(5)] == [text]
+    assert [e.text for e in await examples.all()] == [text]
+
+
+# -- privacy: export and forget -----------------------------------------------------------------
+
+
+class JoinState(IntEnum):
+    COMPANY = 1
+    CONFIRM = 2
+
+
+async def give_user_everything(
+    database: Database, clock: FakeClock, user_id: int, company: str
+) -> None:
+    """Store one of every kind of data we keep about a user."""
+    leads = LeadStore(database, clock)
+    lead = (await leads.submit(new_lead(user_id=user_id, company_name=company), company)).lead
+    await leads.set_status(lead.id, LeadStatus.CONTACTED, changed_by=7, note="called")
+    await UserSettingsStore(database, clock).set_language(user_id, "fr")
+    await UnansweredQuestionStore(database, clock).record(user_id, "?", "fr", 0.3, None)
+    persistence = SQLitePersistence(database, clock=clock)
+    await persistence.update_user_data(user_id, {"draft": {"company": company}})
+    await persistence.update_chat_data(user_id, {"private": True})  # private chat id = user id
+    await persistence.update_conversation("join", (user_id, user_id), JoinState.CONFIRM)
+    await persistence.update_conversation("faq", (user_id,), 3)
+
+
+async def test_export_holds_everything_about_the_user_and_nothing_else(
+    database: Database, clock: FakeClock
+) -> None:
+    await give_user_everything(database, clock, ALICE, "Alice SA")
+    await give_user_everything(database, clock, BOB, "Bob SRL")
+    await SQLitePersistence(database).update_conversation("join", (-100, BOB), 1)  # group
+
+    alice = await PrivacyStore(database).export_user(ALICE)
+
+    assert alice.user_id == ALICE
+    assert alice.language == "fr"
+    assert [lead.company_name for lead in alice.leads] == ["Alice SA"]
+    assert [(h.new_status, h.note) for h in alice.lead_history] == [
+        (LeadStatus.NEW, None),
+        (LeadStatus.CONTACTED, "called"),
+    ]
+    assert alice.consents == [Consent("2026-01", "I agree.", START)]
+    assert [(q.user_id, q.text) for q in alice.unanswered_questions] == [(ALICE, "?")]
+    assert alice.bot_state == [
+        PersistedState("chat_data", str(ALICE), {"private": True}),
+        PersistedState("conversations", f'["faq",[{ALICE}]]', 3),
+        PersistedState("conversations", f'["join",[{ALICE},{ALICE}]]', 2),
+        PersistedState("user_data", str(ALICE), {"draft": {"company": "Alice SA"}}),
+    ]
+    assert not alice.is_empty
+    assert (await PrivacyStore(database).export_user(999)).is_empty
+
+
+async def test_forget_removes_everything_of_that_user_only(
+    database: Database, clock: FakeClock, db_path: Path
+) -> None:
+    await give_user_everything(database, clock, ALICE, "Alice SA")
+    await give_user_everything(database, clock, BOB, "Bob SRL")
+    await SQLitePersistence(database).update_conversation("join", (-100, ALICE), 1)  # group
+    await SQLitePersistence(database).update_conversation("join", (-100, BOB), 1)
+    await SQLitePersistence(database).update_bot_data({"counter": 1})
+    await LearnedExampleStore(database).add("join", "adhérer", "fr", created_by=7)
+    privacy = PrivacyStore(database)
+    bob_before = await privacy.export_user(BOB)
+
+    report = await privacy.forget_user(ALICE)
+
+    assert report == ForgetReport(
+        user_settings=1,
+        leads=1,
+        lead_history=2,
+        consents=1,
+        unanswered_questions=1,
+        persistence=5,  # user_data, chat_data, 3 conversations
+    )
+    assert report.total == 11
+    assert (await privacy.export_user(ALICE)).is_empty
+    assert await privacy.export_user(BOB) == bob_before
+    # Nothing with Alice's id is left anywhere, read through a separate connection.
+    with sqlite3.connect(db_path) as raw:
+        for table, column in [
+            ("leads", "user_id"),
+            ("consents", "user_id"),
+            ("unanswered_questions", "user_id"),
+            ("user_settings", "user_id"),
+        ]:
+            rows = raw.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (ALICE,))  # noqa: S608 (test)
+            assert rows.fetchone() == (0,), table
+        keys = [row[0] for row in raw.execute("SELECT key FROM persistence ORDER BY kind, key")]
+        assert not any(str(ALICE) in key for key in keys)
+        assert "" in keys  # bot_data is nobody's
+        assert raw.execute("SELECT COUNT(*) FROM lead_history").fetchone() == (2,)  # Bob's
+        assert raw.execute("SELECT COUNT(*) FROM learned_examples").fetchone() == (1,)
+    raw.close()
+    assert await privacy.forget_user(ALICE) == ForgetReport()
+
+
+async def test_forget_is_all_or_nothing(database: Database, clock: FakeClock) -> None:
+    await give_user_everything(database, clock, ALICE, "Alice SA")
+    before = await PrivacyStore(database).export_user(ALICE)
+    # Make the last-but-one delete fail; the earlier ones must be rolled back.
+    await database.execute(
+        "CREATE TEMP TRIGGER refuse BEFORE DELETE ON user_settings"
+        " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+
+    with pytest.raises(sqlite3.IntegrityError, match="refused"):
+        await PrivacyStore(database).forget_user(ALICE)
+
+    assert await PrivacyStore(database).export_user(ALICE) == before
