@@ -98,7 +98,6 @@ def build_application(services: Services) -> AssistantApplication:
             )
         )
         .concurrent_updates(PerChatUpdateProcessor())
-        .post_init(_register_commands)
         .build()
     )
     application.bot_data.services = services
@@ -137,6 +136,9 @@ async def serve(
     try:
         application = build_application(services)
         async with application:
+            # run_polling() would call post_init hooks; serve() owns the loop, so it calls
+            # the start-up steps itself, in order.
+            await _register_commands(application)
             await application.start()
             updater = application.updater
             if updater is None:  # pragma: no cover - the builder always makes one

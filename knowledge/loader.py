@@ -30,6 +30,7 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent
 INTENTS_FILE = "intents.yaml"
 CLUSTERS_FILE = "clusters.yaml"
 COMPETITIVENESS_FILE = "competitiveness_clusters.yaml"
+OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 
 # The IDs other programs rely on (callback data, deep links, `wallonia-bot match` output).
 REQUIRED_INTENTS = (
@@ -271,6 +272,19 @@ def _check_references(kb_parts: _Parts, problems: list[Problem]) -> None:
                 )
 
 
+def _check_out_of_scope(parts: _Parts, out_of_scope: PerLanguage, problems: list[Problem]) -> None:
+    examples = {fold(e): i.id for i in parts.intents for _lang, e in i.examples.all()}
+    for _language, text in out_of_scope.all():
+        if fold(text) in examples:
+            problems.append(
+                Problem(
+                    OUT_OF_SCOPE_FILE,
+                    "out_of_scope",
+                    f"'{text}' is also an example of '{examples[fold(text)]}'",
+                )
+            )
+
+
 @dataclass(slots=True)
 class _Parts:
     intents: list[Intent]
@@ -283,7 +297,7 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     problems: list[Problem] = []
     documents = {
         name: _read_yaml(directory, name, problems)
-        for name in (INTENTS_FILE, CLUSTERS_FILE, COMPETITIVENESS_FILE)
+        for name in (INTENTS_FILE, CLUSTERS_FILE, COMPETITIVENESS_FILE, OUT_OF_SCOPE_FILE)
     }
     if problems:
         raise KnowledgeBaseError(problems)
@@ -304,11 +318,21 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
             lambda raw, e: _competitiveness_cluster(poles_reader, raw, e),
         ),
     )
+    out_of_scope_document = documents[OUT_OF_SCOPE_FILE]
+    out_of_scope = PerLanguage((), ())
+    if isinstance(out_of_scope_document, Mapping):
+        out_of_scope = _Reader(OUT_OF_SCOPE_FILE, problems).per_language(
+            out_of_scope_document, "out_of_scope", "out_of_scope", minimum=10
+        )
+    else:
+        problems.append(Problem(OUT_OF_SCOPE_FILE, "(top level)", "expected 'out_of_scope'"))
     _check_references(parts, problems)
+    _check_out_of_scope(parts, out_of_scope, problems)
     if problems:
         raise KnowledgeBaseError(problems)
     return KnowledgeBase(
         intents=tuple(parts.intents),
         clusters=tuple(parts.clusters),
         competitiveness_clusters=tuple(parts.competitiveness_clusters),
+        out_of_scope=out_of_scope,
     )

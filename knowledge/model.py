@@ -84,6 +84,8 @@ class KnowledgeBase:
     intents: tuple[Intent, ...]
     clusters: tuple[Cluster, ...]
     competitiveness_clusters: tuple[CompetitivenessCluster, ...]
+    # Questions that are not about clusters: the matcher declines what resembles them.
+    out_of_scope: PerLanguage = PerLanguage((), ())
     _intents_by_id: dict[str, Intent] = field(init=False, repr=False, compare=False)
     _clusters_by_id: dict[str, Cluster] = field(init=False, repr=False, compare=False)
 
