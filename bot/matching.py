@@ -66,8 +66,8 @@ BUSINESS_CUES = frozenset(
     activite activites specialise specialisee specialises fabriquons produisons developpons
     concevons vendons installons travaillons sommes suis company companies firm business
     startup sme studio we our ourselves manufacture manufacturer make build develop design
-    produce specialised specialized agency office cluster clusters reseau network fit suits
-    conviendrait convient correspond
+    produce specialised specialized agency office fit suits conviendrait convient correspond
+    on nous notre nos je i belong appartenir
     """.split()
 )
 
@@ -102,6 +102,14 @@ SHORTHAND = {
     "infos": "informations",
 }
 
+# Words that show a question is about the cluster programme itself.
+CLUSTER_WORDS = frozenset(
+    """
+    cluster clusters reseau reseaux network networks pole poles adherer rejoindre join membre
+    member
+    """.split()
+)
+
 CLUSTER_TOKEN = "§cluster"  # noqa: S105 - a placeholder word, not a password
 POLE_TOKEN = "§pole"  # noqa: S105 - a placeholder word, not a password
 STEM_LENGTH = 6
@@ -116,6 +124,8 @@ RECOMMENDATION_INTENTS = frozenset({"list_clusters", "cluster_info", "sectors_co
 # A cluster fits an activity description when its keywords score at least this (about one
 # word specific to that cluster); a whole multi-word keyword adds PHRASE_BONUS per extra word.
 MIN_FIT_SCORE = 1.5
+# A keyword word used by the examples of this many intents is an everyday word (see `_fits`).
+EVERYDAY_WORD_INTENTS = 4
 PHRASE_BONUS = 0.5
 # Below this, a question is out of scope; between it and CONFIDENT_SCORE the dialogue asks
 # "did you mean…?". Calibrated on the knowledge base's own examples (leave-one-out) and checked
@@ -327,6 +337,13 @@ class Matcher:
             self._examples.append(example)
             for stem in stems:
                 bags[intent_index][stem] += 1.0
+        # Keyword words that many intents' examples use ("entreprise", "company", "service")
+        # are everyday words, not sector words.
+        self._everyday_words = {
+            w
+            for w in self._keyword_word_clusters
+            if len(intents_per_stem.get(_stem(w), ())) >= EVERYDAY_WORD_INTENTS
+        }
         # The bag of an intent: stem frequency across its examples, times the stem's weight.
         self._bags: list[dict[str, float]] = []
         self._bag_norms: list[float] = []
@@ -444,18 +461,31 @@ class Matcher:
         "animated films"; a whole multi-word keyword found adds a bonus.
         """
         present = set(words)
+        # credit[cluster][word]: the best share of a keyword of that cluster the text covers
+        # with this word; "big" alone covers half of "big data" and earns half its weight.
+        credit: dict[str, dict[str, float]] = defaultdict(dict)
         scores: dict[str, float] = defaultdict(float)
         reasons: dict[str, list[str]] = defaultdict(list)
-        for word in present:
-            for cluster_id in self._keyword_word_clusters.get(word, ()):
-                scores[cluster_id] += self._keyword_word_weight[word]
         for phrase, cluster_id, keyword in self._keyword_phrases:
-            found = sum(1 for w in phrase if w in present)
-            if found == len(phrase):
+            found = [w for w in phrase if w in present]
+            if not found:
+                continue
+            complete = len(found) == len(phrase)
+            share = len(found) / len(phrase)
+            for word in found:
+                # An everyday word ("entreprise") counts only inside its whole keyword.
+                if complete or word not in self._everyday_words:
+                    previous = credit[cluster_id].get(word, 0.0)
+                    credit[cluster_id][word] = max(previous, share)
+            if complete:
                 scores[cluster_id] += PHRASE_BONUS * (len(phrase) - 1)
                 reasons[cluster_id].insert(0, keyword)
-            elif found:
+            elif any(w not in self._everyday_words for w in found):
                 reasons[cluster_id].append(keyword)
+        for cluster_id, words_credit in credit.items():
+            scores[cluster_id] += sum(
+                self._keyword_word_weight[w] * share for w, share in words_credit.items()
+            )
         ranked = sorted(
             ((c, s) for c, s in scores.items() if s >= MIN_FIT_SCORE),
             key=lambda item: (-item[1], item[0]),
@@ -491,15 +521,22 @@ class Matcher:
             # A question about a pôle belongs with the cluster/pôle distinction.
             intent, score = "cluster_vs_competitiveness", max(score, CONFIDENT_SCORE)
 
-        if cluster is None and pole is None:
-            fits = self._fits(analysis.words)
-            if fits and (intent == "recommend_cluster" or _describes_business(text)):
+        fits = self._fits(analysis.words) if cluster is None and pole is None else []
+        if fits:
+            # Sector words alone ("cheap solar panels for my house") are not a request for a
+            # cluster: the text must describe a business or ask about clusters.
+            folded = set(fold(text).split())
+            relevant = bool(folded & BUSINESS_CUES) or bool(folded & CLUSTER_WORDS)
+            if relevant and (
+                intent in (None, "recommend_cluster", *RECOMMENDATION_INTENTS)
+                or score < CONFIDENT_SCORE
+            ):
+                intent, cluster = "recommend_cluster", fits[0].cluster_id
+                score = max(score, min(1.0, 0.5 + 0.05 * fits[0].score))
+            elif relevant and intent == "how_to_join":
                 cluster = fits[0].cluster_id
-                if intent in (None, "recommend_cluster", *RECOMMENDATION_INTENTS) or (
-                    score < CONFIDENT_SCORE
-                ):
-                    intent = "recommend_cluster"
-                    score = max(score, min(1.0, 0.5 + 0.05 * fits[0].score))
+            elif not relevant and intent == "recommend_cluster":
+                intent = None
 
         if intent is None or score < REJECT_SCORE:
             return Match(text, None, None, language, round(score, 4), (), pole)
@@ -513,5 +550,3 @@ class Matcher:
         )
 
 
-def _describes_business(text: str) -> bool:
-    return any(word in BUSINESS_CUES for word in fold(text).split())
