@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.catalogue import Catalogue
 from bot.matching import ClusterFit
 from bot.replies import Button, Reply, ReplyBuilder
+from bot.user_store import UserData
 from knowledge.model import Cluster, Intent, KnowledgeBase, Language, Sourced
 
 # How many keywords to quote back when explaining a recommendation.
@@ -74,8 +75,8 @@ class AnswerBuilder:
     def notice(self, language: Language, key: str, **values: object) -> Reply:
         return ReplyBuilder().paragraph(self._t(language, key, **values)).build()
 
-    def notice_with_menu(self, language: Language, key: str) -> Reply:
-        builder = ReplyBuilder().paragraph(self._t(language, key))
+    def notice_with_menu(self, language: Language, key: str, **values: object) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, key, **values))
         self._menu_buttons(builder, language)
         return builder.build()
 
@@ -189,18 +190,61 @@ class AnswerBuilder:
         self._menu_buttons(builder, language)
         return builder.build()
 
-    def join_information(self, language: Language, cluster: Cluster | None) -> Reply:
-        """Until the guided flow exists: how joining works, for the cluster if one is known."""
-        intent = self._kb.intent("how_to_join")
-        builder = ReplyBuilder().paragraph(self._t(language, "join_info"))
-        if cluster is not None:
-            builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
-        builder.paragraphs(intent.answer[language])
-        self._source(builder, language, intent.sourced)
-        if cluster is not None:
-            builder.buttons(
-                Button(self._t(language, "recommend.see", name=cluster.name), f"c:{cluster.id}")
-            )
-        else:
-            self._cluster_buttons(builder, list(self._kb.clusters))
+    def paused_join(self, language: Language) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, "join.paused"))
+        builder.buttons(
+            Button(self._t(language, "join.continue"), "jr"),
+            Button(self._t(language, "join.cancel"), "jx"),
+        )
+        return builder.build()
+
+    def forget_confirmation(self, language: Language) -> Reply:
+        builder = ReplyBuilder().paragraph(self._t(language, "forget.ask"))
+        builder.buttons(
+            Button(self._t(language, "forget.yes"), "fy"),
+            Button(self._t(language, "forget.no"), "fn"),
+        )
+        return builder.build()
+
+    def my_data(self, language: Language, data: UserData) -> Reply:
+        """Everything we hold about the user, field by field (GDPR right of access)."""
+        builder = ReplyBuilder()
+        if data.is_empty:
+            return builder.paragraph(self._t(language, "mydata.empty")).build()
+        builder.bold(self._t(language, "mydata.title")).paragraph()
+        if data.language:
+            builder.paragraph(self._t(language, "mydata.language", choice=data.language))
+        for lead in data.leads:
+            consent_time = lead.consent_given_at.isoformat(timespec="minutes")
+            builder.bold(self._t(language, "mydata.lead", reference=lead.reference)).paragraph()
+            rows = [
+                ("join.field.cluster", lead.cluster_id),
+                ("join.field.company_name", lead.company_name),
+                ("join.field.enterprise_number", lead.enterprise_number or "—"),
+                ("join.field.activity", lead.activity),
+                (
+                    "join.field.company_type",
+                    self._t(language, f"join.type.{lead.company_type.value}"),
+                ),
+                ("join.field.location", self._t(language, f"join.location.{lead.location.value}")),
+                ("join.field.contact_name", lead.contact_name),
+                ("join.field.email", lead.email),
+                ("join.field.phone", lead.phone or "—"),
+                ("mydata.status", lead.status.value),
+                ("mydata.created", lead.created_at.isoformat(timespec="minutes")),
+                ("mydata.consent", f"{lead.consent_version}, {consent_time}"),
+            ]
+            for key, value in rows:
+                label = self._t(language, "join.label", field=self._t(language, key))
+                builder.text(label + " ").text(value).paragraph()
+        if data.consents:
+            builder.paragraph(self._t(language, "mydata.consents", count=len(data.consents)))
+        if data.unanswered_questions:
+            builder.bold(self._t(language, "mydata.questions")).paragraph()
+            for question in data.unanswered_questions:
+                builder.text(f"{question.created_at.date().isoformat()} — ").text(question.text)
+                builder.paragraph()
+        if data.bot_state:
+            builder.paragraph(self._t(language, "mydata.state"))
+        builder.italic(self._t(language, "mydata.erase_hint")).paragraph()
         return builder.build()

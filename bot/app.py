@@ -26,6 +26,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.leads import Lead
 from bot.services import Services
 from bot.settings import Settings
 from bot.sqlite_persistence import SQLitePersistence
@@ -41,6 +42,7 @@ from handlers.conversation import (
 )
 from handlers.errors import on_error
 from handlers.flood import check_flood
+from handlers.jobs import notify_staff, schedule_jobs
 from knowledge.model import LANGUAGES, KnowledgeBase
 
 _LOGGER = logging.getLogger(__name__)
@@ -114,6 +116,14 @@ def build_application(services: Services) -> AssistantApplication:
         MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & private, on_other_message)
     )
     application.add_error_handler(on_error)
+
+    async def announce_lead(_lead: Lead) -> None:
+        # Announce at once, in a job, so the user's confirmation never waits on the staff chat.
+        if application.job_queue is not None:
+            application.job_queue.run_once(notify_staff, 0)
+
+    services.dialogue.join_flow.on_lead_created = announce_lead
+    schedule_jobs(application)
     return application
 
 

@@ -16,21 +16,25 @@ import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.matching import Matcher
-from knowledge.loader import KnowledgeBaseError, load_knowledge_base
+from knowledge.loader import KNOWLEDGE_DIR, KnowledgeBaseError, load_knowledge_base
 from knowledge.model import KnowledgeBase
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_SETTINGS = 0, 1, 2
 
 
-def _knowledge_or_exit() -> KnowledgeBase:
+def _knowledge_or_exit(directory: Path) -> KnowledgeBase:
     try:
-        return load_knowledge_base()
+        return load_knowledge_base(directory)
     except KnowledgeBaseError as error:
         for problem in error.problems:
-            print(f"knowledge/{problem}", file=sys.stderr)
+            print(
+                f"{directory / problem.file}: {problem.entry}: {problem.message}",
+                file=sys.stderr,
+            )
         raise SystemExit(EXIT_PROBLEMS) from None
 
 
@@ -38,8 +42,8 @@ def _clean_line(line: str) -> str:
     return line.rstrip("\r\n")
 
 
-def command_match(stdin: TextIO, stdout: TextIO) -> int:
-    matcher = Matcher(_knowledge_or_exit())
+def command_match(directory: Path, stdin: TextIO, stdout: TextIO) -> int:
+    matcher = Matcher(_knowledge_or_exit(directory))
     for line in stdin:
         text = _clean_line(line)
         match = matcher.match(text)
@@ -56,8 +60,8 @@ def command_match(stdin: TextIO, stdout: TextIO) -> int:
     return EXIT_OK
 
 
-def command_kb_check(stdout: TextIO) -> int:
-    knowledge = _knowledge_or_exit()
+def command_kb_check(directory: Path, stdout: TextIO) -> int:
+    knowledge = _knowledge_or_exit(directory)
     matcher = Matcher(knowledge)
     misrouted = 0
     for intent in knowledge.intents:
@@ -88,8 +92,8 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def command_kb_dump(stdout: TextIO) -> int:
-    knowledge = _knowledge_or_exit()
+def command_kb_dump(directory: Path, stdout: TextIO) -> int:
+    knowledge = _knowledge_or_exit(directory)
 
     def flatten_sourced(item: Any) -> dict[str, Any]:
         data: dict[str, Any] = _jsonable(asdict(item))
@@ -110,7 +114,7 @@ def command_kb_dump(stdout: TextIO) -> int:
     return EXIT_OK
 
 
-def _run_assistant(command: str) -> int:
+def _run_assistant(command: str, directory: Path) -> int:
     """`run` and `chat`: settings, logging, then Telegram or the terminal."""
     from bot.settings import SettingsError, load_settings
 
@@ -120,7 +124,7 @@ def _run_assistant(command: str) -> int:
         print(f"Setting error: {error}", file=sys.stderr)
         return EXIT_SETTINGS
     configure_logging(settings.log_level)
-    knowledge = _knowledge_or_exit()
+    knowledge = _knowledge_or_exit(directory)
     if command == "run" and settings.telegram_bot_token:
         from bot.app import run_telegram  # imported here: `chat` and `match` need no Telegram
 
@@ -149,6 +153,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wallonia-bot", description="The Wallonia clusters assistant."
     )
+    parser.add_argument(
+        "--knowledge-dir",
+        type=Path,
+        default=KNOWLEDGE_DIR,
+        help="folder of the knowledge-base YAML files (default: the shipped one)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="run on Telegram (terminal chat when no token is set)")
     commands.add_parser("chat", help="chat in the terminal (reads stdin when piped)")
@@ -163,14 +173,15 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `wallonia-bot` console script."""
     arguments = _parser().parse_args(argv)
+    directory: Path = arguments.knowledge_dir
     try:
         if arguments.command == "match":
-            return command_match(sys.stdin, sys.stdout)
+            return command_match(directory, sys.stdin, sys.stdout)
         if arguments.command == "kb":
             if arguments.kb_command == "check":
-                return command_kb_check(sys.stdout)
-            return command_kb_dump(sys.stdout)
-        return _run_assistant(arguments.command)
+                return command_kb_check(directory, sys.stdout)
+            return command_kb_dump(directory, sys.stdout)
+        return _run_assistant(arguments.command, directory)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -8,18 +8,27 @@ behaves the same everywhere.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.answers import AnswerBuilder
 from bot.catalogue import Catalogue
+from bot.join_flow import JoinFlow
 from bot.matching import ClusterFit, Match, Matcher
 from bot.replies import Reply
+from bot.user_store import PrivacyStore
 from knowledge.model import LANGUAGES, Cluster, Intent, KnowledgeBase, Language
 
 # A question longer than this is cut before matching: nobody asks about clusters in a novel,
 # and it bounds the matcher's work on hostile input.
 MAX_QUESTION_CHARS = 1000
+_LOGGER = logging.getLogger(__name__)
+# Button actions that belong to the join flow (see bot/join_flow.py).
+JOIN_ACTIONS = frozenset(
+    {"jc", "jb", "js", "jt", "jl", "jy", "jn", "jed", "je", "jok", "jx", "jr"}
+)
 # Intents for which "it" can mean the cluster discussed just before.
 CONTEXTUAL_INTENTS = frozenset({"cluster_info", "how_to_join"})
 
@@ -62,6 +71,7 @@ class ConversationState:
     def to_dict(self) -> dict[str, Any]:
         return {
             "language": self.language,
+            "language_loaded": self.language_loaded,
             "last_language": self.last_language,
             "last_cluster": self.last_cluster,
             "awaiting_activity": self.awaiting_activity,
@@ -81,7 +91,7 @@ class ConversationState:
         last_cluster = data.get("last_cluster")
         return cls(
             language=language(data.get("language")),
-            language_loaded=language(data.get("language")) is not None,
+            language_loaded=data.get("language_loaded") is True,
             last_language=language(data.get("last_language")),
             last_cluster=last_cluster if isinstance(last_cluster, str) else None,
             awaiting_activity=data.get("awaiting_activity") is True,
@@ -100,13 +110,17 @@ class Dialogue:
         *,
         unanswered: UnansweredQuestions,
         preferences: LanguagePreferences,
+        join_flow: JoinFlow,
+        privacy: PrivacyStore,
         default_language: Language = "fr",
     ) -> None:
         self.knowledge = knowledge
         self.matcher = matcher
         self.catalogue = catalogue
+        self.join_flow = join_flow
         self._unanswered = unanswered
         self._preferences = preferences
+        self._privacy = privacy
         self._default_language: Language = default_language
         self.answers = AnswerBuilder(knowledge, catalogue)
 
@@ -151,12 +165,19 @@ class Dialogue:
         """Answer a message. `text` is None for a sticker, photo or voice message."""
         await self._load_language(user, state)
         fallback = self._fallback_language(user, state)
+        replies: list[Reply] = []
+        if state.join is not None:
+            if not self.join_flow.is_idle(state.join):
+                # Inside the join flow, a message answers the current step.
+                replies = await self.join_flow.on_text(state.join, text, fallback, user.id)
+                return self._after_flow(state, replies)
+            state.join = None
+            replies.append(self.join_flow.expired_notice(fallback))
         if text is None:
-            return [self.answers.notice(fallback, "not_text")]
+            return [*replies, self.answers.notice(fallback, "not_text")]
         text = text.strip()
         if not text:
-            return [self.answers.notice(fallback, "empty_message")]
-        replies: list[Reply] = []
+            return [*replies, self.answers.notice(fallback, "empty_message")]
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
             replies.append(self.answers.notice(fallback, "too_long", limit=MAX_QUESTION_CHARS))
@@ -176,16 +197,28 @@ class Dialogue:
         replies.extend(await self._answer_match(user, state, language, match))
         return replies
 
+    def _after_flow(self, state: ConversationState, replies: list[Reply]) -> list[Reply]:
+        if state.join is not None and state.join.get("done"):
+            state.join = None
+        return replies
+
+    async def _record_unanswered(self, user: UserRef, match: Match) -> None:
+        try:
+            await self._unanswered.record(
+                user.id, match.text, match.language, match.score, match.intent
+            )
+        except sqlite3.Error:
+            # Losing a review item must not cost the user their answer.
+            _LOGGER.warning("could not store an unanswered question", exc_info=True)
+
     async def _answer_match(
         self, user: UserRef, state: ConversationState, language: Language, match: Match
     ) -> list[Reply]:
         if match.intent is None:
-            await self._unanswered.record(user.id, match.text, match.language, match.score, None)
+            await self._record_unanswered(user, match)
             return [self.answers.fallback(language)]
         if not match.confident:
-            await self._unanswered.record(
-                user.id, match.text, match.language, match.score, match.intent
-            )
+            await self._record_unanswered(user, match)
             choices = [match.intent, *match.alternatives][:3]
             return [self.answers.did_you_mean(language, choices, match.cluster)]
         cluster = match.cluster
@@ -193,6 +226,10 @@ class Dialogue:
             cluster = state.last_cluster
         if match.intent == "recommend_cluster" and match.cluster is not None:
             return [self._recommendation(state, language, self.matcher.recommend(match.text))]
+        if match.intent == "how_to_join":
+            # Asking how to join is the moment to offer it: the answer, then the first step.
+            answer = self.answer_intent(state, language, "how_to_join", cluster)
+            return [answer, *self.start_join(state, language, cluster)]
         return [self.answer_intent(state, language, match.intent, cluster)]
 
     def _recommendation(
@@ -222,13 +259,17 @@ class Dialogue:
             state.awaiting_activity = True
         return self.answers.intent_answer(language, intent, cluster)
 
-    # -- buttons and commands -------------------------------------------------------------------
+    # -- buttons --------------------------------------------------------------------------------
 
     async def on_action(self, user: UserRef, state: ConversationState, action: str) -> list[Reply]:
         """Answer a button press. Unknown or forged actions get a short notice and the menu."""
         language = await self.language_for(user, state)
         kind, _, rest = action.partition(":")
         argument, _, extra = rest.partition(":")
+        if kind in JOIN_ACTIONS:
+            return await self._join_action(user, state, language, action)
+        if kind in ("fy", "fn") and not rest:
+            return await self._forget(user, state, language, confirmed=kind == "fy")
         if kind == "m" and not rest:
             return [self.answers.main_menu(language)]
         if kind == "cl" and not rest:
@@ -240,6 +281,11 @@ class Dialogue:
         if kind == "i" and self.knowledge.has_intent(argument):
             if extra and not self.knowledge.has_cluster(extra):
                 return [self.answers.stale(language)]
+            if argument == "how_to_join":
+                return [
+                    self.answer_intent(state, language, argument, extra or None),
+                    *self.start_join(state, language, extra or state.last_cluster),
+                ]
             return [self.answer_intent(state, language, argument, extra or None)]
         if kind == "j" and (not argument or self.knowledge.has_cluster(argument)) and not extra:
             return self.start_join(state, language, argument or state.last_cluster)
@@ -249,18 +295,49 @@ class Dialogue:
             return [await self.set_language(user, state, argument)]
         return [self.answers.stale(language)]
 
+    async def _join_action(
+        self, user: UserRef, state: ConversationState, language: Language, action: str
+    ) -> list[Reply]:
+        kind, _, value = action.partition(":")
+        if kind == "jok":
+            finished, replies = await self.join_flow.confirm(state.join, value, language, user.id)
+            if finished:
+                state.join = None
+            return replies or [self.answers.stale(language)]
+        if state.join is None or self.join_flow.is_idle(state.join):
+            state.join = None
+            return [self.answers.stale(language)]
+        if kind == "jx":
+            state.join = None
+            return [self.answers.cancelled(language, True)]
+        if kind == "jr":
+            return [self.join_flow.prompt(state.join, language)]
+        replies = await self.join_flow.on_action(state.join, action, language, user.id)
+        if not replies:
+            # A button from an earlier step: say so, and ask the current question again.
+            return [
+                self.answers.notice(language, "stale_button_flow"),
+                self.join_flow.prompt(state.join, language),
+            ]
+        return self._after_flow(state, replies)
+
     def start_join(
         self, state: ConversationState, language: Language, cluster_id: str | None
     ) -> list[Reply]:
-        """Entry point of the join flow."""
-        cluster = (
-            self.knowledge.cluster(cluster_id)
-            if cluster_id and self.knowledge.has_cluster(cluster_id)
-            else None
-        )
+        """Enter the join flow, or resume the one in progress."""
+        state.awaiting_activity = False
+        if state.join is not None and not self.join_flow.is_idle(state.join):
+            return [
+                self.answers.notice(language, "join.resume"),
+                self.join_flow.prompt(state.join, language),
+            ]
+        cluster = cluster_id if cluster_id and self.knowledge.has_cluster(cluster_id) else None
         if cluster is not None:
-            state.last_cluster = cluster.id
-        return [self.answers.join_information(language, cluster)]
+            state.last_cluster = cluster
+        state.join, prompt = self.join_flow.start(cluster, language)
+        return [prompt]
+
+    # -- commands -------------------------------------------------------------------------------
 
     async def on_start(
         self, user: UserRef, state: ConversationState, payload: str | None
@@ -275,12 +352,16 @@ class Dialogue:
             return self.start_join(state, language, None)
         if payload.startswith("join-") and self.knowledge.has_cluster(payload[5:]):
             return self.start_join(state, language, payload[5:])
-        return [self.answers.welcome(language)]
+        welcome = self.answers.welcome(language)
+        if state.join is not None and not self.join_flow.is_idle(state.join):
+            # /start in the middle of the flow keeps the answers: the user may just be lost.
+            return [welcome, self.answers.paused_join(language)]
+        return [welcome]
 
     async def on_command(
         self, user: UserRef, state: ConversationState, command: str, argument: str = ""
     ) -> list[Reply]:
-        """The commands every user has: help, clusters, language, privacy, cancel, join."""
+        """The commands every user has."""
         language = await self.language_for(user, state)
         if command == "start":
             return await self.on_start(user, state, argument)
@@ -294,6 +375,10 @@ class Dialogue:
             return [self.answer_intent(state, language, "privacy", None)]
         if command == "join":
             return self.start_join(state, language, argument.strip().lower() or None)
+        if command == "mydata":
+            return [await self._my_data(user, language)]
+        if command == "forget":
+            return [self.answers.forget_confirmation(language)]
         if command == "cancel":
             had_something = state.awaiting_activity or state.join is not None
             state.awaiting_activity = False
@@ -304,3 +389,29 @@ class Dialogue:
     def unknown_command(self, language: Language) -> Reply:
         """What any command we do not know gets, whoever sends it."""
         return self.answers.notice_with_menu(language, "unknown_command")
+
+    # -- privacy --------------------------------------------------------------------------------
+
+    async def _my_data(self, user: UserRef, language: Language) -> Reply:
+        try:
+            data = await self._privacy.export_user(user.id)
+        except sqlite3.Error:
+            _LOGGER.warning("could not read a user's data", exc_info=True)
+            return self.answers.notice(language, "try_later")
+        return self.answers.my_data(language, data)
+
+    async def _forget(
+        self, user: UserRef, state: ConversationState, language: Language, *, confirmed: bool
+    ) -> list[Reply]:
+        if not confirmed:
+            return [self.answers.notice_with_menu(language, "forget.kept")]
+        try:
+            report = await self._privacy.forget_user(user.id)
+        except sqlite3.Error:
+            _LOGGER.warning("could not erase a user's data", exc_info=True)
+            return [self.answers.notice(language, "try_later")]
+        # Nothing of the conversation is kept either: back to a blank state.
+        fresh = ConversationState(language_loaded=True)
+        for name in ConversationState.__slots__:
+            setattr(state, name, getattr(fresh, name))
+        return [self.answers.notice_with_menu(language, "forget.done", count=report.total)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import builtins
 import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +19,7 @@ from typing import Any, Literal, TypedDict
 import aiosqlite
 
 from bot.database import Database, format_timestamp, parse_timestamp, utc_now
+from bot.lead_validation import company_key
 from bot.leads import (
     CompanyType,
     Lead,
@@ -70,17 +70,6 @@ class LeadStats(TypedDict):
     total: int
     by_cluster: dict[str, int]
     by_status: dict[LeadStatus, int]
-
-
-def company_key(company_name: str) -> str:
-    """The company name as the duplicate rule compares it.
-
-    "Société  Générale", "societe generale" and "SOCIÉTÉ GÉNÉRALE " are the same company to a
-    person re-submitting a form, so: accents stripped, casefolded, whitespace collapsed.
-    """
-    decomposed = unicodedata.normalize("NFKD", company_name)
-    without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(without_accents.casefold().split())
 
 
 def parse_reference(text: str) -> int | None:
@@ -247,6 +236,13 @@ class LeadStore:
             return None
         row = await self._db.fetch_one(
             f"{LEAD_SELECT} WHERE leads.reference = ?", (lead_reference(lead_id),)
+        )
+        return None if row is None else lead_from_row(row)
+
+    async def get_by_submission_key(self, submission_key: str) -> Lead | None:
+        """The lead stored by the confirmation `submission_key`, if any (a repeated Confirm)."""
+        row = await self._db.fetch_one(
+            f"{LEAD_SELECT} WHERE leads.submission_key = ?", (submission_key,)
         )
         return None if row is None else lead_from_row(row)
 

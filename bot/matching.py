@@ -548,5 +548,3 @@ class Matcher:
         return Match(
             text, intent, cluster, language, round(min(score, 1.0), 4), alternatives, pole
         )
-
-

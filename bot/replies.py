@@ -94,6 +94,12 @@ class ReplyBuilder:
             self.paragraph(chunk.strip())
         return self
 
+    def extend(self, reply: Reply) -> ReplyBuilder:
+        """Add another reply's paragraphs (not its buttons)."""
+        self.paragraph()
+        self._paragraphs.extend(reply.paragraphs)
+        return self
+
     def buttons(self, *row: Button) -> ReplyBuilder:
         if row:
             self._buttons.append(tuple(row))

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from bot.catalogue import Catalogue
 from bot.database import Database
 from bot.dialogue import ConversationState, Dialogue, UserRef
+from bot.join_flow import JoinFlow
 from bot.lead_store import LeadStore
 from bot.matching import Matcher
 from bot.settings import Settings
+from bot.staff_notifications import StaffNotifier
 from bot.user_store import (
     LearnedExampleStore,
     PrivacyStore,
@@ -37,6 +39,7 @@ class Services:
     privacy: PrivacyStore
     matcher: Matcher
     dialogue: Dialogue
+    notifier: StaffNotifier
 
     @classmethod
     async def open(cls, settings: Settings, knowledge: KnowledgeBase) -> Services:
@@ -53,12 +56,17 @@ class Services:
             matcher = Matcher(knowledge, learned=examples)
             unanswered = UnansweredQuestionStore(database)
             user_settings = UserSettingsStore(database)
+            leads = LeadStore(database)
+            privacy = PrivacyStore(database)
+            join_flow = JoinFlow(knowledge, matcher, catalogue, leads)
             dialogue = Dialogue(
                 knowledge,
                 matcher,
                 catalogue,
                 unanswered=unanswered,
                 preferences=user_settings,
+                join_flow=join_flow,
+                privacy=privacy,
                 default_language=settings.default_language,
             )
         except BaseException:
@@ -69,13 +77,14 @@ class Services:
             knowledge=knowledge,
             catalogue=catalogue,
             database=database,
-            leads=LeadStore(database),
+            leads=leads,
             user_settings=user_settings,
             unanswered=unanswered,
             learned=learned,
-            privacy=PrivacyStore(database),
+            privacy=privacy,
             matcher=matcher,
             dialogue=dialogue,
+            notifier=StaffNotifier(leads, knowledge, catalogue, settings.default_language),
         )
 
     async def close(self) -> None:

@@ -13,7 +13,17 @@ from handlers.context import AssistantContext, user_ref
 from handlers.sending import send_replies
 
 # Commands every user has, with the dialogue command they map to.
-USER_COMMANDS = ("start", "help", "clusters", "language", "privacy", "cancel", "join")
+USER_COMMANDS = (
+    "start",
+    "help",
+    "clusters",
+    "join",
+    "language",
+    "privacy",
+    "mydata",
+    "forget",
+    "cancel",
+)
 
 
 async def _reply(update: Update, context: AssistantContext, replies: list[Reply]) -> None:

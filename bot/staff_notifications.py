@@ -1,0 +1,95 @@
+"""New leads announced to the staff chat, at least once, even across failures and restarts.
+
+A lead is stored first and announced second. Each announcement that succeeds marks the lead as
+notified; one that fails leaves it unmarked, and the next pass (right after the next lead, and
+every minute) tries again. So a Telegram outage delays a notification but never loses it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.catalogue import Catalogue
+from bot.lead_store import LeadStore
+from bot.leads import Lead
+from bot.replies import Button, Reply, ReplyBuilder
+from knowledge.model import KnowledgeBase, Language
+
+_LOGGER = logging.getLogger(__name__)
+
+Send = Callable[[Reply], Awaitable[None]]
+
+
+def lead_summary(
+    lead: Lead, knowledge: KnowledgeBase, catalogue: Catalogue, language: Language
+) -> ReplyBuilder:
+    """The lead's fields, one per line, ready for more paragraphs or buttons."""
+
+    def t(key: str, **values: object) -> str:
+        return catalogue.text(language, key, **values)
+
+    cluster = (
+        knowledge.cluster(lead.cluster_id).name
+        if knowledge.has_cluster(lead.cluster_id)
+        else lead.cluster_id
+    )
+    rows = [
+        ("join.field.cluster", cluster),
+        ("join.field.company_name", lead.company_name),
+        ("join.field.enterprise_number", lead.enterprise_number or t("join.not_given")),
+        ("join.field.activity", lead.activity),
+        ("join.field.company_type", t(f"join.type.{lead.company_type.value}")),
+        ("join.field.location", t(f"join.location.{lead.location.value}")),
+        ("join.field.contact_name", lead.contact_name),
+        ("join.field.email", lead.email),
+        ("join.field.phone", lead.phone or t("join.not_given")),
+        ("staff.language", lead.language),
+        ("staff.status", t(f"staff.statuses.{lead.status.value}")),
+    ]
+    builder = ReplyBuilder()
+    for key, value in rows:
+        builder.bold(t("join.label", field=t(key)) + " ").text(value).paragraph()
+    return builder
+
+
+class StaffNotifier:
+    """Announces stored leads that are not yet marked as notified."""
+
+    def __init__(
+        self,
+        leads: LeadStore,
+        knowledge: KnowledgeBase,
+        catalogue: Catalogue,
+        language: Language,
+    ) -> None:
+        self._leads = leads
+        self._knowledge = knowledge
+        self._catalogue = catalogue
+        self._language = language
+
+    def announcement(self, lead: Lead) -> Reply:
+        t = self._catalogue.text
+        builder = (
+            ReplyBuilder()
+            .bold(t(self._language, "staff.new_lead", reference=lead.reference))
+            .paragraph()
+        )
+        builder.extend(
+            lead_summary(lead, self._knowledge, self._catalogue, self._language).build()
+        )
+        builder.buttons(Button(t(self._language, "staff.open"), f"sl:{lead.id}"))
+        return builder.build()
+
+    async def notify_pending(self, send: Send) -> int:
+        """Announce every unnotified lead, oldest first; stop at the first failure."""
+        sent = 0
+        for lead in await self._leads.unnotified():
+            try:
+                await send(self.announcement(lead))
+            except Exception:  # the lead stays unnotified and is tried again next pass
+                _LOGGER.warning("could not announce lead %s; will retry", lead.id, exc_info=True)
+                return sent
+            await self._leads.mark_notified(lead.id)
+            sent += 1
+        return sent

@@ -1,0 +1,69 @@
+"""Background jobs: staff notifications, idle join flows, and the retention purge."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.error import TelegramError
+
+from bot.dialogue import ConversationState
+from bot.replies import Reply
+from handlers.context import STATE_KEY, AssistantContext
+from handlers.sending import send_replies
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def notify_staff(context: AssistantContext) -> None:
+    """Post every lead not yet announced to STAFF_CHAT_ID; failures are retried next run."""
+    services = context.services
+    chat_id = services.settings.staff_chat_id
+    if chat_id is None:
+        return
+
+    async def send(reply: Reply) -> None:
+        await send_replies(context.bot, chat_id, [reply])
+
+    await services.notifier.notify_pending(send)
+
+
+async def expire_idle_join_flows(context: AssistantContext) -> None:
+    """End join flows left alone for 30 minutes, telling their users the answers are gone."""
+    services = context.services
+    flow = services.dialogue.join_flow
+    expired: list[int] = []
+    for user_id, data in context.application.user_data.items():
+        state = ConversationState.from_dict(data.get(STATE_KEY))
+        if state.join is None or not flow.is_idle(state.join):
+            continue
+        state.join = None
+        data[STATE_KEY] = state.to_dict()
+        expired.append(user_id)
+        language = state.language or state.last_language or services.settings.default_language
+        try:
+            await send_replies(context.bot, user_id, [flow.expired_notice(language)])
+        except TelegramError:
+            _LOGGER.info("could not tell user of an expired join flow (blocked the bot?)")
+    if expired:
+        context.application.mark_data_for_update_persistence(user_ids=expired)
+
+
+async def purge_old_leads(context: AssistantContext) -> None:
+    """Erase leads older than LEAD_RETENTION_DAYS (a daily job)."""
+    services = context.services
+    removed = await services.leads.purge_older_than(services.settings.lead_retention_days)
+    if removed:
+        _LOGGER.info(
+            "retention: erased %d leads older than %d days",
+            removed,
+            services.settings.lead_retention_days,
+        )
+
+
+def schedule_jobs(application: Any) -> None:
+    """Register the repeating jobs on the application's job queue."""
+    jobs = application.job_queue
+    jobs.run_repeating(notify_staff, interval=60, first=1, name="notify-staff")
+    jobs.run_repeating(expire_idle_join_flows, interval=60, first=60, name="expire-idle-flows")
+    jobs.run_repeating(purge_old_leads, interval=24 * 3600, first=10, name="retention-purge")
