@@ -201,8 +201,8 @@ class AnswerBuilder:
     def forget_confirmation(self, language: Language) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "forget.ask"))
         builder.buttons(
-            Button(self._t(language, "forget.yes"), "fy"),
-            Button(self._t(language, "forget.no"), "fn"),
+            Button(self._t(language, "forget.erase"), "fy"),
+            Button(self._t(language, "forget.keep"), "fn"),
         )
         return builder.build()
 

@@ -26,6 +26,9 @@ class CatalogueError(Exception):
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     for key, value in data.items():
+        if not isinstance(key, str):
+            # YAML reads a bare `yes:` or `no:` as a boolean key: catch it here, not at run time.
+            raise CatalogueError(f"{prefix}{key}: keys must be text (quote yes/no/on/off)")
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
             flat.update(_flatten(value, f"{name}."))

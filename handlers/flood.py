@@ -13,7 +13,8 @@ from handlers.sending import send_replies
 async def check_flood(update: Update, context: AssistantContext) -> None:
     """Stop handling a user's update when they send more than the allowed rate."""
     user = update.effective_user
-    if user is None or update.effective_chat is None:
+    # Messages count, button presses do not: tapping through the join flow is not a flood.
+    if user is None or update.effective_chat is None or update.message is None:
         return
     verdict = context.bot_data.flood.check(user.id)
     if verdict is Verdict.ALLOW:
@@ -24,6 +25,4 @@ async def check_flood(update: Update, context: AssistantContext) -> None:
         await send_replies(
             context.bot, update.effective_chat.id, [dialogue.answers.notice(language, "flood")]
         )
-    if update.callback_query is not None:
-        await update.callback_query.answer()
     raise ApplicationHandlerStop

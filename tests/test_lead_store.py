@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from bot.database import MIGRATIONS, Database, split_statements
-from bot.lead_store import LeadNotFoundError, LeadStore, company_key, parse_reference
+from bot.lead_store import LeadNotFoundError, LeadStore, parse_reference
+from bot.lead_validation import company_key
 from bot.leads import CompanyType, Consent, LeadStatus, Location, NewLead, StatusChange
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
