@@ -200,23 +200,9 @@ def test_out_of_scope_is_declined(
             None,
             marks=pytest.mark.xfail(strict=True, reason="matched to cluster_info"),
         ),
+        pytest.param("we develop software, which cluster?", "recommend_cluster", "infopole"),
         pytest.param(
-            "we develop software, which cluster?",
-            "recommend_cluster",
-            "infopole",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="'software development' is an INFOPOLE keyword, yet no cluster is chosen",
-            ),
-        ),
-        pytest.param(
-            "nous développons des logiciels, quel cluster ?",
-            "recommend_cluster",
-            "infopole",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="'développement logiciel' is an INFOPOLE keyword, yet no cluster is chosen",
-            ),
+            "nous développons des logiciels, quel cluster ?", "recommend_cluster", "infopole"
         ),
     ],
 )
