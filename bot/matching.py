@@ -81,7 +81,7 @@ SHORTHAND = {
     "bcp": "beaucoup",
     "koi": "quoi",
     "kwa": "quoi",
-    "c": "c est",
+    "c": "est",
     "pq": "pourquoi",
     "pk": "pourquoi",
     "cmt": "comment",
@@ -118,7 +118,20 @@ FRENCH_LETTERS = frozenset("éèêàçùâîôûëïœÉÈÊÀÇ")
 # Names of clusters and pôles weigh this much at most for the intent (see `_build_index`).
 ENTITY_WEIGHT = 1.0
 # Intents that a question naming a pôle really means as "what is this pôle?".
-POLE_INTENTS = frozenset({"cluster_info", "how_to_join", "list_clusters", "what_is_a_cluster"})
+POLE_INTENTS = frozenset(
+    {
+        "cluster_info",
+        "how_to_join",
+        "list_clusters",
+        "what_is_a_cluster",
+        "cluster_vs_competitiveness",
+    }
+)
+# Small talk must be most of the message to count as small talk.
+SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
+SMALL_TALK_COVERAGE = 0.5
+# A question of at most this many words that names a cluster is about that cluster.
+SHORT_QUESTION = 3
 # Intents that an activity description turns into a recommendation.
 RECOMMENDATION_INTENTS = frozenset({"list_clusters", "cluster_info", "sectors_covered"})
 # A cluster fits an activity description when its keywords score at least this (about one
@@ -381,7 +394,7 @@ class Matcher:
                 french += 1
             elif language == "en":
                 english += 1
-            if word in STOP_WORDS:
+            if word in STOP_WORDS or (len(word) == 1 and not word.isdigit()):
                 continue
             is_known = word in self._vocabulary or word.isdigit()
             if not is_known and len(word) >= MIN_TYPO_LENGTH:
@@ -419,26 +432,32 @@ class Matcher:
 
     # -- scoring ------------------------------------------------------------------------------
 
-    def _intent_scores(self, analysis: _Analysis) -> list[float]:
-        """One score per intent, the out-of-scope pseudo-intent last."""
+    def _intent_scores(self, analysis: _Analysis) -> tuple[list[float], list[float]]:
+        """Per intent (the out-of-scope pseudo-intent last): its score, and how much of the
+        question's weight its closest example covers."""
         query: dict[str, float] = {}
         for stem, is_known in zip(analysis.stems, analysis.known, strict=True):
             weight = self._idf.get(stem) if is_known else None
             query[stem] = weight if weight is not None else self._unknown_weight
-        norm = math.sqrt(sum(w * w for w in query.values()))
+        squared = sum(w * w for w in query.values())
+        norm = math.sqrt(squared)
         scores = [0.0] * len(self._bags)
+        coverage = [0.0] * len(self._bags)
         if norm == 0:
-            return scores
+            return scores, coverage
         dots: dict[int, float] = defaultdict(float)
+        covered: dict[int, float] = defaultdict(float)
         for stem, weight in query.items():
             for example_index in self._postings.get(stem, ()):
                 dots[example_index] += weight * self._examples[example_index].weights[stem]
+                covered[example_index] += weight * weight
         nearest = [0.0] * len(self._bags)
         for example_index, dot in dots.items():
             example = self._examples[example_index]
             cosine = dot / (norm * example.norm)
             if cosine > nearest[example.intent_index]:
                 nearest[example.intent_index] = cosine
+                coverage[example.intent_index] = covered[example_index] / squared
         for intent_index, bag in enumerate(self._bags):
             if nearest[intent_index] == 0.0:
                 continue
@@ -447,7 +466,7 @@ class Matcher:
             scores[intent_index] = (
                 NEAREST_SHARE * nearest[intent_index] + (1 - NEAREST_SHARE) * bag_cosine
             )
-        return scores
+        return scores, coverage
 
     def recommend(self, text: str) -> list[ClusterFit]:
         """Clusters whose sector keywords the text mentions, best first."""
@@ -500,12 +519,15 @@ class Matcher:
             language = "fr"
         elif analysis.english_votes > analysis.french_votes:
             language = "en"
-        scores = self._intent_scores(analysis)
+        scores, coverage = self._intent_scores(analysis)
         out_of_scope_score = scores.pop()
         ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
         intent: str | None = self._intent_ids[ranked[0]] if ranked else None
         score = scores[ranked[0]] if ranked else 0.0
         if out_of_scope_score > score:
+            intent = None
+        elif intent in SMALL_TALK and coverage[ranked[0]] < SMALL_TALK_COVERAGE:
+            # "translate 'thank you' into Dutch" holds a thank-you but is not one.
             intent = None
 
         cluster = analysis.clusters[0] if analysis.clusters else None
@@ -517,17 +539,29 @@ class Matcher:
         elif cluster is not None and intent == "what_is_a_cluster":
             # "What is the plastics cluster?" is about that cluster, not clusters in general.
             intent = "cluster_info"
-        elif pole is not None and cluster is None and intent in POLE_INTENTS:
+        elif (
+            pole is not None
+            and cluster is None
+            and (intent is None or intent in POLE_INTENTS or score < CONFIDENT_SCORE)
+        ):
             # A question about a pôle belongs with the cluster/pôle distinction.
             intent, score = "cluster_vs_competitiveness", max(score, CONFIDENT_SCORE)
+        elif cluster is not None and intent is None and len(analysis.stems) <= SHORT_QUESTION:
+            # "wagralim c koi", "tweed svp": naming one of ours is never out of scope.
+            intent, score = "cluster_info", max(score, CONFIDENT_SCORE)
 
         fits = self._fits(analysis.words) if cluster is None and pole is None else []
         if fits:
             # Sector words alone ("cheap solar panels for my house") are not a request for a
             # cluster: the text must describe a business or ask about clusters.
             folded = set(fold(text).split())
-            relevant = bool(folded & BUSINESS_CUES) or bool(folded & CLUSTER_WORDS)
-            if relevant and (
+            business = bool(folded & BUSINESS_CUES)
+            relevant = business or bool(folded & CLUSTER_WORDS)
+            if not business and intent in ("cluster_info", "what_is_a_cluster"):
+                # "the digital image and sound cluster": a cluster named by its field.
+                intent, cluster = "cluster_info", fits[0].cluster_id
+                score = max(score, CONFIDENT_SCORE)
+            elif relevant and (
                 intent in (None, "recommend_cluster", *RECOMMENDATION_INTENTS)
                 or score < CONFIDENT_SCORE
             ):
