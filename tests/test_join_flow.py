@@ -1,0 +1,110 @@
+"""The join flow's rules in the core, without Telegram: idle expiry, stale buttons, errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue import Catalogue
+from bot.database import Database
+from bot.dialogue import ConversationState, Dialogue, UserRef
+from bot.join_flow import JoinFlow, Step
+from bot.lead_store import LeadStore
+from bot.matching import Matcher
+from bot.user_store import PrivacyStore, UnansweredQuestionStore, UserSettingsStore
+from knowledge.model import KnowledgeBase
+
+USER = UserRef(7, "fr")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def parts(
+    tmp_path: Path, knowledge: KnowledgeBase
+) -> AsyncIterator[tuple[Dialogue, Clock, Database]]:
+    database = await Database.open(tmp_path / "flow.sqlite3")
+    clock = Clock()
+    matcher = Matcher(knowledge)
+    catalogue = Catalogue.load()
+    flow = JoinFlow(knowledge, matcher, catalogue, LeadStore(database), clock=clock)
+    dialogue = Dialogue(
+        knowledge,
+        matcher,
+        catalogue,
+        unanswered=UnansweredQuestionStore(database),
+        preferences=UserSettingsStore(database),
+        join_flow=flow,
+        privacy=PrivacyStore(database),
+    )
+    try:
+        yield dialogue, clock, database
+    finally:
+        await database.close()
+
+
+async def test_idle_flow_is_discarded_with_a_note(parts: tuple[Dialogue, Clock, Database]) -> None:
+    dialogue, clock, _database = parts
+    state = ConversationState()
+    await dialogue.on_command(USER, state, "join", "tweed")
+    await dialogue.on_text(USER, state, "Éole SA")
+    assert state.join is not None
+    clock.now += timedelta(minutes=29)
+    await dialogue.on_text(USER, state, "0203.201.340")
+    assert state.join is not None  # activity keeps it alive
+    clock.now += timedelta(minutes=31)
+    replies = await dialogue.on_text(USER, state, "Éoliennes")
+    assert state.join is None
+    assert "30 minutes" in replies[0].plain_text()
+    # The text after the expiry is handled as a normal message.
+    assert len(replies) == 2
+
+
+async def test_buttons_of_an_ended_flow_are_stale(parts: tuple[Dialogue, Clock, Database]) -> None:
+    dialogue, _clock, _database = parts
+    state = ConversationState()
+    for action in ("jt:sme", "jl:abroad", "jy", "jb", "je:email", "jok:deadbeefdeadbeef"):
+        [reply] = await dialogue.on_action(USER, state, action)
+        assert "plus valable" in reply.plain_text(), action
+
+
+async def test_storage_failure_keeps_the_summary_and_stores_nothing(
+    parts: tuple[Dialogue, Clock, Database], tmp_path: Path
+) -> None:
+    dialogue, _clock, database = parts
+    state = ConversationState()
+    await dialogue.on_command(USER, state, "join", "plastiwin")
+    for text in ["ACME", "0203.201.340", "Moules"]:
+        await dialogue.on_text(USER, state, text)
+    await dialogue.on_action(USER, state, "jt:sme")
+    await dialogue.on_action(USER, state, "jl:wallonia")
+    for text in ["Ann", "ann@acme.be", "+32 471 12 34 56"]:
+        await dialogue.on_text(USER, state, text)
+    await dialogue.on_action(USER, state, "jy")
+    assert state.join is not None
+    assert JoinFlow.step_of(state.join) is Step.SUMMARY
+    key = state.join["key"]
+    # Another process holds the write lock for longer than our busy timeout allows.
+    blocker = sqlite3.connect(tmp_path / "flow.sqlite3", timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        await database.connection.execute("PRAGMA busy_timeout = 100")
+        [reply] = await dialogue.on_action(USER, state, f"jok:{key}")
+        assert "Réessayez" in reply.plain_text()
+        assert JoinFlow.step_of(state.join) is Step.SUMMARY
+    finally:
+        blocker.rollback()
+        blocker.close()
+    [done] = await dialogue.on_action(USER, state, f"jok:{key}")
+    assert "W-000001" in done.plain_text()
+    assert state.join is None
