@@ -21,6 +21,10 @@ from knowledge.model import KnowledgeBase
 USER = UserRef(7, "fr")
 
 
+def in_flow(state: ConversationState) -> bool:
+    return state.join is not None
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -58,13 +62,13 @@ async def test_idle_flow_is_discarded_with_a_note(parts: tuple[Dialogue, Clock, 
     state = ConversationState()
     await dialogue.on_command(USER, state, "join", "tweed")
     await dialogue.on_text(USER, state, "Éole SA")
-    assert state.join is not None
+    assert in_flow(state)
     clock.now += timedelta(minutes=29)
     await dialogue.on_text(USER, state, "0203.201.340")
-    assert state.join is not None  # activity keeps it alive
+    assert in_flow(state)  # activity keeps it alive
     clock.now += timedelta(minutes=31)
     replies = await dialogue.on_text(USER, state, "Éoliennes")
-    assert state.join is None
+    assert not in_flow(state)
     assert "30 minutes" in replies[0].plain_text()
     # The text after the expiry is handled as a normal message.
     assert len(replies) == 2
