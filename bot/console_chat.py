@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
+from bot.dialogue import ConversationState, UserRef
 from bot.rendering import to_terminal
 from bot.replies import Button, Reply
 from bot.services import Services
@@ -28,7 +29,8 @@ class ConsoleChat:
         self._services = services
         self._output = output
         self._choices: list[Button] = []
-        self._state = services.new_state()
+        self._state = ConversationState()
+        self._user = UserRef(CONSOLE_USER_ID)
 
     def _print(self, replies: list[Reply]) -> None:
         self._choices = []
@@ -41,7 +43,7 @@ class ConsoleChat:
     async def handle(self, line: str) -> None:
         """Answer one line typed by the user."""
         text = line.strip()
-        user = self._services.console_user(CONSOLE_USER_ID)
+        user = self._user
         dialogue = self._services.dialogue
         if text.isdigit() and 1 <= int(text) <= len(self._choices):
             action = self._choices[int(text) - 1].action
@@ -54,8 +56,7 @@ class ConsoleChat:
         self._print(replies)
 
     async def greet(self) -> None:
-        user = self._services.console_user(CONSOLE_USER_ID)
-        self._print(await self._services.dialogue.on_start(user, self._state, None))
+        self._print(await self._services.dialogue.on_start(self._user, self._state, None))
 
 
 async def _read_line(source: TextIO) -> str:

@@ -282,7 +282,7 @@ class JoinFlow:
         builder.paragraph(self._t(language, "join.ask.summary"))
         for field in FIELD_OF_STEP.values():
             label = self._t(language, "join.label", field=self._t(language, f"join.field.{field}"))
-            builder.bold(label + " ").text(self._display(flow, field, language)).paragraph()
+            builder.bold(label + " ").text(self._display(flow, field, language)).line()
         builder.buttons(Button(self._t(language, "join.confirm"), f"jok:{flow['key']}"))
         builder.buttons(
             Button(self._t(language, "join.edit"), "jed"),

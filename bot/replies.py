@@ -79,10 +79,17 @@ class ReplyBuilder:
         self._current.append(Span(text, Style.LINK, url))
         return self
 
+    def line(self) -> ReplyBuilder:
+        """Start a new line inside the current paragraph."""
+        self._current.append(Span("\n"))
+        return self
+
     def paragraph(self, text: str | None = None) -> ReplyBuilder:
         """Close the current paragraph (after adding `text`, if given)."""
         if text:
             self.text(text)
+        while self._current and self._current[-1].text == "\n":
+            self._current.pop()  # a paragraph never ends on a line break
         if self._current:
             self._paragraphs.append(tuple(self._current))
             self._current = []

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.catalogue import Catalogue
 from bot.database import Database
-from bot.dialogue import ConversationState, Dialogue, UserRef
+from bot.dialogue import Dialogue
 from bot.join_flow import JoinFlow
 from bot.lead_store import LeadStore
 from bot.matching import Matcher
@@ -89,11 +89,3 @@ class Services:
 
     async def close(self) -> None:
         await self.database.close()
-
-    @staticmethod
-    def new_state() -> ConversationState:
-        return ConversationState()
-
-    @staticmethod
-    def console_user(user_id: int) -> UserRef:
-        return UserRef(user_id, None)

@@ -49,7 +49,7 @@ def lead_summary(
     ]
     builder = ReplyBuilder()
     for key, value in rows:
-        builder.bold(t("join.label", field=t(key)) + " ").text(value).paragraph()
+        builder.bold(t("join.label", field=t(key)) + " ").text(value).line()
     return builder
 
 
