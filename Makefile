@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # pytest exits 5 when it collected no test: that must fail, never pass silently, so it is not
-# caught here. tests/test_suite_is_collected.py also asserts the suite is not empty.
+# caught here.
 pytest: $(STAMP)
 	$(BIN)/pytest
 
