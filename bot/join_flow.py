@@ -120,7 +120,7 @@ class JoinFlow:
         self._kb = knowledge
         self._matcher = matcher
         self._catalogue = catalogue
-        self._leads = leads
+        self.leads = leads
         self.on_lead_created = on_lead_created
         self._clock = clock
 
@@ -481,7 +481,7 @@ class JoinFlow:
         already stored instead of creating another.
         """
         if flow is None or flow.get("key") != key or self.step_of(flow) is not Step.SUMMARY:
-            existing = await self._leads.get_by_submission_key(key) if key else None
+            existing = await self.leads.get_by_submission_key(key) if key else None
             if existing is not None:
                 return False, [
                     self._with_menu(language, "join.already", reference=existing.reference)
@@ -494,7 +494,7 @@ class JoinFlow:
             # An answer is missing (an old or hand-edited state): go over the summary again.
             return False, [self.prompt(flow, language, self._t(language, "join.error.incomplete"))]
         try:
-            result = await self._leads.submit(new, key)
+            result = await self.leads.submit(new, key)
         except sqlite3.Error:
             _LOGGER.exception("could not store a lead")
             return False, [self.prompt(flow, language, self._t(language, "try_later"))]

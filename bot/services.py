@@ -7,7 +7,9 @@ so they run the same engine on the same data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.catalogue import Catalogue
 from bot.database import Database
@@ -24,6 +26,34 @@ from bot.user_store import (
     UserSettingsStore,
 )
 from knowledge.model import LANGUAGES, KnowledgeBase, Language
+
+
+def build_dialogue(
+    knowledge: KnowledgeBase,
+    matcher: Matcher,
+    catalogue: Catalogue,
+    database: Database,
+    *,
+    default_language: Language = "fr",
+    clock: Callable[[], datetime] | None = None,
+) -> Dialogue:
+    """The dialogue engine with its join flow, over the stores of `database`."""
+    leads = LeadStore(database)
+    join_flow = (
+        JoinFlow(knowledge, matcher, catalogue, leads)
+        if clock is None
+        else JoinFlow(knowledge, matcher, catalogue, leads, clock=clock)
+    )
+    return Dialogue(
+        knowledge,
+        matcher,
+        catalogue,
+        unanswered=UnansweredQuestionStore(database),
+        preferences=UserSettingsStore(database),
+        join_flow=join_flow,
+        privacy=PrivacyStore(database),
+        default_language=default_language,
+    )
 
 
 @dataclass(slots=True)
@@ -54,20 +84,8 @@ class Services:
             ]
             catalogue = Catalogue.load()
             matcher = Matcher(knowledge, learned=examples)
-            unanswered = UnansweredQuestionStore(database)
-            user_settings = UserSettingsStore(database)
-            leads = LeadStore(database)
-            privacy = PrivacyStore(database)
-            join_flow = JoinFlow(knowledge, matcher, catalogue, leads)
-            dialogue = Dialogue(
-                knowledge,
-                matcher,
-                catalogue,
-                unanswered=unanswered,
-                preferences=user_settings,
-                join_flow=join_flow,
-                privacy=privacy,
-                default_language=settings.default_language,
+            dialogue = build_dialogue(
+                knowledge, matcher, catalogue, database, default_language=settings.default_language
             )
         except BaseException:
             await database.close()
@@ -77,14 +95,16 @@ class Services:
             knowledge=knowledge,
             catalogue=catalogue,
             database=database,
-            leads=leads,
-            user_settings=user_settings,
-            unanswered=unanswered,
+            leads=dialogue.join_flow.leads,
+            user_settings=UserSettingsStore(database),
+            unanswered=UnansweredQuestionStore(database),
             learned=learned,
-            privacy=privacy,
+            privacy=PrivacyStore(database),
             matcher=matcher,
             dialogue=dialogue,
-            notifier=StaffNotifier(leads, knowledge, catalogue, settings.default_language),
+            notifier=StaffNotifier(
+                dialogue.join_flow.leads, knowledge, catalogue, settings.default_language
+            ),
         )
 
     async def close(self) -> None:

@@ -13,9 +13,8 @@ from bot.catalogue import Catalogue
 from bot.database import Database
 from bot.dialogue import ConversationState, Dialogue, UserRef
 from bot.join_flow import JoinFlow, Step
-from bot.lead_store import LeadStore
 from bot.matching import Matcher
-from bot.user_store import PrivacyStore, UnansweredQuestionStore, UserSettingsStore
+from bot.services import build_dialogue
 from knowledge.model import KnowledgeBase
 
 USER = UserRef(7, "fr")
@@ -41,16 +40,7 @@ async def parts(
     clock = Clock()
     matcher = Matcher(knowledge)
     catalogue = Catalogue.load()
-    flow = JoinFlow(knowledge, matcher, catalogue, LeadStore(database), clock=clock)
-    dialogue = Dialogue(
-        knowledge,
-        matcher,
-        catalogue,
-        unanswered=UnansweredQuestionStore(database),
-        preferences=UserSettingsStore(database),
-        join_flow=flow,
-        privacy=PrivacyStore(database),
-    )
+    dialogue = build_dialogue(knowledge, matcher, catalogue, database, clock=clock)
     try:
         yield dialogue, clock, database
     finally:

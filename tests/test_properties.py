@@ -19,13 +19,11 @@ from hypothesis import strategies as st
 
 from bot.catalogue import Catalogue
 from bot.database import Database
-from bot.dialogue import ConversationState, Dialogue, UserRef
-from bot.join_flow import JoinFlow
-from bot.lead_store import LeadStore
+from bot.dialogue import ConversationState, UserRef
 from bot.matching import Matcher
 from bot.rendering import to_html_messages
 from bot.replies import MAX_CALLBACK_BYTES, Reply
-from bot.user_store import PrivacyStore, UnansweredQuestionStore, UserSettingsStore
+from bot.services import build_dialogue
 from knowledge.loader import load_knowledge_base
 from tests.fake_bot_api import parse_html, utf16_len
 
@@ -140,16 +138,7 @@ def running_loop() -> Iterator[asyncio.AbstractEventLoop]:
 async def _drive(database_path: Path, path: list[str], text: str | None) -> list[Reply]:
     database = await Database.open(database_path)
     try:
-        leads = LeadStore(database)
-        dialogue = Dialogue(
-            KNOWLEDGE,
-            MATCHER,
-            CATALOGUE,
-            unanswered=UnansweredQuestionStore(database),
-            preferences=UserSettingsStore(database),
-            join_flow=JoinFlow(KNOWLEDGE, MATCHER, CATALOGUE, leads),
-            privacy=PrivacyStore(database),
-        )
+        dialogue = build_dialogue(KNOWLEDGE, MATCHER, CATALOGUE, database)
         state = ConversationState()
         for step in path:
             if step.startswith("btn:"):
@@ -187,15 +176,7 @@ def test_any_button_data_gets_a_reply_telegram_accepts(action: str) -> None:
     async def press() -> list[Reply]:
         database = await Database.open(":memory:")
         try:
-            dialogue = Dialogue(
-                KNOWLEDGE,
-                MATCHER,
-                CATALOGUE,
-                unanswered=UnansweredQuestionStore(database),
-                preferences=UserSettingsStore(database),
-                join_flow=JoinFlow(KNOWLEDGE, MATCHER, CATALOGUE, LeadStore(database)),
-                privacy=PrivacyStore(database),
-            )
+            dialogue = build_dialogue(KNOWLEDGE, MATCHER, CATALOGUE, database)
             state = ConversationState()
             await dialogue.on_command(USER, state, "join", "")
             return await dialogue.on_action(USER, state, action)
