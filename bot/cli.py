@@ -123,7 +123,7 @@ def _run_assistant(command: str, directory: Path) -> int:
     except SettingsError as error:
         print(f"Setting error: {error}", file=sys.stderr)
         return EXIT_SETTINGS
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, (settings.telegram_bot_token, settings.webhook_secret))
     knowledge = _knowledge_or_exit(directory)
     if command == "run" and settings.telegram_bot_token:
         from bot.app import run_telegram  # imported here: `chat` and `match` need no Telegram
@@ -140,13 +140,42 @@ def _run_assistant(command: str, directory: Path) -> int:
     return asyncio.run(run_console_chat(settings, knowledge, sys.stdin, sys.stdout))
 
 
-def configure_logging(level: str) -> None:
-    """Logging is set up here only. httpx logs every request URL, which holds the bot token."""
+def configure_logging(level: str, secrets: tuple[str | None, ...] = ()) -> None:
+    """Logging is set up here only, so that no log line can carry the token or personal data.
+
+    httpx logs every request URL, which holds the bot token; python-telegram-bot at DEBUG logs
+    the token in its API URL and every update and request body (users' messages, e-mail
+    addresses); aiosqlite at DEBUG logs SQL parameters. Those loggers stay at WARNING or INFO
+    whatever LOG_LEVEL says, and a filter blanks the secrets anywhere they might still appear.
+    """
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for chatty in ("telegram", "aiosqlite", "apscheduler", "tornado"):
+        logger = logging.getLogger(chatty)
+        logger.setLevel(max(logging.INFO, logging.getLevelName(level)))
+    redactor = SecretRedactor(tuple(s for s in secrets if s))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redactor)
+
+
+class SecretRedactor(logging.Filter):
+    """Replaces secrets (the bot token, the webhook secret) in a record before it is written."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = record.getMessage()
+            if any(secret in message for secret in self._secrets):
+                for secret in self._secrets:
+                    message = message.replace(secret, "<redacted>")
+                record.msg, record.args = message, None
+        return True
 
 
 def _parser() -> argparse.ArgumentParser:

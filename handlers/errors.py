@@ -10,6 +10,7 @@ from telegram.error import Forbidden
 
 from handlers.context import AssistantContext, user_ref
 from handlers.sending import send_replies
+from knowledge.model import LANGUAGES, Language
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -28,12 +29,18 @@ async def on_error(update: object, context: AssistantContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     dialogue = context.services.dialogue
-    language = context.services.settings.default_language
+    language: Language = context.services.settings.default_language
+    client = (getattr(update.effective_user, "language_code", None) or "")[:2]
+    if client in LANGUAGES:
+        language = client
     try:
         if update.effective_user is not None:
             language = await dialogue.language_for(
                 user_ref(update.effective_user), context.conversation()
             )
+    except Exception:  # the failure may be the very storage that holds the language
+        _LOGGER.warning("update %s: apologising in the app's language", update_id)
+    try:
         await send_replies(
             context.bot, update.effective_chat.id, [dialogue.answers.notice(language, "error")]
         )
