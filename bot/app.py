@@ -43,6 +43,7 @@ from handlers.conversation import (
 from handlers.errors import on_error
 from handlers.flood import check_flood
 from handlers.jobs import notify_staff, schedule_jobs
+from handlers.staff import register_staff_handlers
 from knowledge.model import LANGUAGES, KnowledgeBase
 
 _LOGGER = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ def build_application(services: Services) -> AssistantApplication:
     private = filters.ChatType.PRIVATE
     # group -1 runs first for every update: a flooding user is stopped before any work.
     application.add_handler(TypeHandler(Update, check_flood), group=-1)
+    # group 0 first: staff commands, buttons and pending notes, so a note a staff member types
+    # is not answered as a question, and /leads is not taken for an unknown command.
+    register_staff_handlers(application)
     # group 0, in order: known commands, then unknown ones, then buttons, text, other media.
     application.add_handler(CommandHandler(list(USER_COMMANDS), on_command, filters=private))
     application.add_handler(MessageHandler(filters.COMMAND & private, on_unknown_command))

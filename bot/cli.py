@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.matching import Matcher
+from bot.settings import Settings, SettingsError, load_settings
 from knowledge.loader import KNOWLEDGE_DIR, KnowledgeBaseError, load_knowledge_base
 from knowledge.model import KnowledgeBase
 
@@ -114,15 +115,17 @@ def command_kb_dump(directory: Path, stdout: TextIO) -> int:
     return EXIT_OK
 
 
-def _run_assistant(command: str, directory: Path) -> int:
-    """`run` and `chat`: settings, logging, then Telegram or the terminal."""
-    from bot.settings import SettingsError, load_settings
-
+def _settings_or_exit() -> Settings:
     try:
-        settings = load_settings()
+        return load_settings()
     except SettingsError as error:
         print(f"Setting error: {error}", file=sys.stderr)
-        return EXIT_SETTINGS
+        raise SystemExit(EXIT_SETTINGS) from None
+
+
+def _run_assistant(command: str, directory: Path) -> int:
+    """`run` and `chat`: settings, logging, then Telegram or the terminal."""
+    settings = _settings_or_exit()
     configure_logging(settings.log_level, (settings.telegram_bot_token, settings.webhook_secret))
     knowledge = _knowledge_or_exit(directory)
     if command == "run" and settings.telegram_bot_token:
@@ -196,6 +199,13 @@ def _parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
     kb_commands.add_parser("check", help="validate the knowledge base")
     kb_commands.add_parser("dump", help="print the knowledge base as JSON")
+    learned = kb_commands.add_parser("learned", help="examples staff taught the matcher")
+    learned.add_argument(
+        "--export", action="store_true", required=True, help="print them as YAML for intents.yaml"
+    )
+    stats = commands.add_parser("stats", help="lead and question statistics")
+    stats.add_argument("--days", type=int, default=30, help="period in days (default 30)")
+    stats.add_argument("--chart", type=Path, help="also write the weekly chart to this PNG")
     return parser
 
 
@@ -209,7 +219,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arguments.command == "kb":
             if arguments.kb_command == "check":
                 return command_kb_check(directory, sys.stdout)
+            if arguments.kb_command == "learned":
+                from bot.staff_workspace import run_learned_export_command
+
+                return run_learned_export_command(_settings_or_exit(), sys.stdout)
             return command_kb_dump(directory, sys.stdout)
+        if arguments.command == "stats":
+            from bot.lead_stats import run_stats_command  # pulls in the chart library lazily
+
+            return run_stats_command(
+                _settings_or_exit(),
+                arguments.days,
+                arguments.chart,
+                sys.stdout,
+                _knowledge_or_exit(directory),
+            )
         return _run_assistant(arguments.command, directory)
     except KeyboardInterrupt:
         return 130

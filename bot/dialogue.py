@@ -18,7 +18,7 @@ from bot.catalogue import Catalogue
 from bot.join_flow import JoinFlow
 from bot.matching import ClusterFit, Match, Matcher
 from bot.replies import Reply
-from bot.user_store import PrivacyStore
+from bot.user_store import PrivacyStore, QuestionOutcome
 from knowledge.model import LANGUAGES, Cluster, Intent, KnowledgeBase, Language
 
 # A question longer than this is cut before matching: nobody asks about clusters in a novel,
@@ -39,6 +39,14 @@ class UnansweredQuestions(Protocol):
     async def record(
         self, user_id: int, text: str, language: str, best_score: float, best_intent: str | None
     ) -> int: ...
+
+
+class QuestionLog(Protocol):
+    """An anonymous tally of questions and how they were understood, for staff statistics."""
+
+    async def record(
+        self, intent: str | None, language: str, outcome: QuestionOutcome
+    ) -> None: ...
 
 
 class LanguagePreferences(Protocol):
@@ -112,6 +120,7 @@ class Dialogue:
         preferences: LanguagePreferences,
         join_flow: JoinFlow,
         privacy: PrivacyStore,
+        question_log: QuestionLog,
         default_language: Language = "fr",
     ) -> None:
         self.knowledge = knowledge
@@ -121,6 +130,7 @@ class Dialogue:
         self._unanswered = unanswered
         self._preferences = preferences
         self._privacy = privacy
+        self._question_log = question_log
         self._default_language: Language = default_language
         self.answers = AnswerBuilder(knowledge, catalogue)
 
@@ -211,9 +221,22 @@ class Dialogue:
             # Losing a review item must not cost the user their answer.
             _LOGGER.warning("could not store an unanswered question", exc_info=True)
 
+    async def _log_question(self, match: Match) -> None:
+        if match.intent is None:
+            outcome = QuestionOutcome.NOT_UNDERSTOOD
+        elif match.confident:
+            outcome = QuestionOutcome.ANSWERED
+        else:
+            outcome = QuestionOutcome.UNSURE
+        try:
+            await self._question_log.record(match.intent, match.language, outcome)
+        except sqlite3.Error:
+            _LOGGER.warning("could not count a question", exc_info=True)
+
     async def _answer_match(
         self, user: UserRef, state: ConversationState, language: Language, match: Match
     ) -> list[Reply]:
+        await self._log_question(match)
         if match.intent is None:
             await self._record_unanswered(user, match)
             return [self.answers.fallback(language)]

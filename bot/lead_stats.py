@@ -10,10 +10,10 @@ it is the most widely packaged and reviewed Python plotting library, and its obj
 It is heavy (numpy, ~100 ms to import), so it is imported inside `weekly_chart_png` only:
 the bot does not pay for it until someone asks for `/stats`.
 
-What can be counted about questions: the database keeps only the questions the assistant was
-unsure of (`unanswered_questions`: no intent, or not confident), not every question asked. So
-"questions per intent" here is per *best guess* among those, and the share "not understood" is
-the share of those with no guess at all.
+Questions: every question asked is tallied anonymously (`question_log`: intent and outcome,
+no text, no user), which gives questions per intent and the share not understood over all
+traffic; the texts of the questions the assistant was unsure of (`unanswered_questions`) give
+the most frequent unanswered ones.
 """
 
 from __future__ import annotations
@@ -34,7 +34,13 @@ from bot.leads import LeadStatus
 from bot.replies import Reply, ReplyBuilder
 from bot.settings import Settings
 from bot.staff_workspace import group_questions
-from bot.user_store import UnansweredQuestion, UnansweredQuestionStore
+from bot.user_store import (
+    QuestionCounts,
+    QuestionLogStore,
+    QuestionOutcome,
+    UnansweredQuestion,
+    UnansweredQuestionStore,
+)
 from knowledge.model import KnowledgeBase, Language
 
 PERIODS_DAYS = (7, 30)
@@ -58,6 +64,7 @@ class PeriodStats:
     not_understood: int
     by_best_guess: dict[str | None, int]
     top_unanswered: list[tuple[str, int]]
+    asked: QuestionCounts | None = None  # every question of the period, when the tally is given
 
     @property
     def not_understood_share(self) -> float:
@@ -84,6 +91,7 @@ async def collect_stats(
     unanswered: UnansweredQuestionStore,
     now: datetime,
     periods: Sequence[int] = PERIODS_DAYS,
+    question_log: QuestionLogStore | None = None,
 ) -> list[PeriodStats]:
     """Statistics for each period (in days) ending `now`."""
     questions = await unanswered.recent(limit=QUESTION_WINDOW, status=None)
@@ -99,6 +107,7 @@ async def collect_stats(
                 not_understood=not_understood,
                 by_best_guess=by_guess,
                 top_unanswered=top,
+                asked=await question_log.counts(since) if question_log else None,
             )
         )
     return result
@@ -145,6 +154,21 @@ def stats_reply(
             if period.leads["by_status"].get(status)
         }
         rows(builder, t("by_status"), by_status)
+        if period.asked is not None:
+            asked = period.asked
+            builder.paragraph(
+                t(
+                    "asked",
+                    count=asked.total,
+                    not_understood=asked.by_outcome.get(QuestionOutcome.NOT_UNDERSTOOD, 0),
+                    share=round(100 * asked.not_understood_share),
+                )
+            )
+            rows(
+                builder,
+                t("asked_by_intent"),
+                {intent_name(i): n for i, n in asked.by_intent.items()},
+            )
         builder.paragraph(
             t(
                 "questions",
@@ -197,16 +221,20 @@ def weekly_chart_png(
     figure = Figure(figsize=(8, 4), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.subplots()
+    # Positions, not the labels themselves, on the x axis: over a year "06/01" comes twice.
+    positions = list(range(len(mondays)))
     labels = [monday.strftime("%d/%m") for monday in mondays]
     bottoms = [0] * len(mondays)
     for cluster in clusters:
         heights = [counts.get((monday, cluster), 0) for monday in mondays]
-        axes.bar(labels, heights, bottom=bottoms, label=names.get(cluster, cluster))
+        axes.bar(positions, heights, bottom=bottoms, label=names.get(cluster, cluster))
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     if clusters:
         axes.legend(loc="upper left", fontsize="small")
     axes.set_ylim(bottom=0, top=max([*bottoms, 1]) * 1.2)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    step = max(1, len(mondays) // 16)  # at most ~16 labels, readable on a phone
+    axes.set_xticks(positions[::step], labels[::step])
     axes.tick_params(axis="x", labelrotation=45, labelsize="small")
     if title:
         axes.set_title(title)
@@ -224,7 +252,9 @@ async def _stats_and_chart(
     try:
         leads = LeadStore(database)
         now = utc_now()
-        periods = await collect_stats(leads, UnansweredQuestionStore(database), now, (days,))
+        periods = await collect_stats(
+            leads, UnansweredQuestionStore(database), now, (days,), QuestionLogStore(database)
+        )
         catalogue = Catalogue.load()
         language = settings.default_language
         png: bytes | None = None

@@ -22,6 +22,7 @@ from bot.staff_notifications import StaffNotifier
 from bot.user_store import (
     LearnedExampleStore,
     PrivacyStore,
+    QuestionLogStore,
     UnansweredQuestionStore,
     UserSettingsStore,
 )
@@ -52,6 +53,7 @@ def build_dialogue(
         preferences=UserSettingsStore(database),
         join_flow=join_flow,
         privacy=PrivacyStore(database),
+        question_log=QuestionLogStore(database),
         default_language=default_language,
     )
 
@@ -65,6 +67,7 @@ class Services:
     leads: LeadStore
     user_settings: UserSettingsStore
     unanswered: UnansweredQuestionStore
+    question_log: QuestionLogStore
     learned: LearnedExampleStore
     privacy: PrivacyStore
     matcher: Matcher
@@ -98,6 +101,7 @@ class Services:
             leads=dialogue.join_flow.leads,
             user_settings=UserSettingsStore(database),
             unanswered=UnansweredQuestionStore(database),
+            question_log=QuestionLogStore(database),
             learned=learned,
             privacy=PrivacyStore(database),
             matcher=matcher,

@@ -11,22 +11,26 @@ ids and strings, and renders the `Reply` objects it returns. Button actions are 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
 
 import yaml
 from rapidfuzz import fuzz
 
 from bot.catalogue import Catalogue
-from bot.database import utc_now
+from bot.database import Database, utc_now
 from bot.lead_export import leads_to_csv
 from bot.lead_store import LeadNotFoundError, LeadStore
 from bot.leads import Lead, LeadStatus, StatusChange
 from bot.matching import Matcher
 from bot.replies import Button, Reply, ReplyBuilder
+from bot.settings import Settings
 from bot.staff_notifications import lead_summary
 from bot.user_store import (
     LearnedExample,
@@ -286,6 +290,10 @@ class StaffWorkspace:
         self._kb = knowledge
         self._catalogue = catalogue
         self._clock = clock
+
+    def now(self) -> datetime:
+        """The workspace's clock (UTC), so callers date things as it does."""
+        return self._clock()
 
     def _t(self, language: Language, key: str, **values: object) -> str:
         return self._catalogue.text(language, key, **values)
@@ -748,3 +756,17 @@ def _language(text: str) -> Language | None:
 def _button_label(text: str, limit: int = 60) -> str:
     # A company name can be 200 characters; a button shows one short line.
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def _learned_examples(database_path: Path) -> list[LearnedExample]:
+    database = await Database.open(database_path)
+    try:
+        return await LearnedExampleStore(database).all()
+    finally:
+        await database.close()
+
+
+def run_learned_export_command(settings: Settings, stdout: TextIO) -> int:
+    """`wallonia-bot kb learned --export`: the learned examples as YAML on stdout."""
+    stdout.write(export_learned_yaml(asyncio.run(_learned_examples(settings.database_path))))
+    return 0

@@ -1,0 +1,335 @@
+"""Staff commands and buttons on Telegram: /leads /lead /export /stats /unanswered, notes, digest.
+
+Only translation lives here: who may do it (staff user IDs, in a private chat or the staff
+chat), Telegram update in, `StaffWorkspace` call, messages, documents and photos out.
+
+Staff stay invisible to everyone else. A staff command from anyone else goes down the very
+path of an unknown command (`on_unknown_command`), and a staff button pressed by anyone else,
+or in another chat, down the very path of any stale button (`on_button`), so the answers are
+identical by construction and nothing is read or changed.
+
+"Add a note" keeps `{lead_id, chat_id, since}` under `NOTE_KEY` in the staff member's
+user_data; their next text message in that chat (within `NOTE_TIMEOUT`) is the note. The note
+handler is registered before the user handlers of group 0, so the dialogue never also answers
+that message (in a group, only the first matching handler runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, timedelta
+from datetime import time as time_of_day
+from typing import Any
+
+from telegram import Chat, ForceReply, Message, Update, User
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.lead_stats import CHART_WEEKS, collect_stats, stats_reply, weekly_chart_png
+from bot.rendering import to_html_messages
+from bot.replies import Reply
+from bot.staff_workspace import (
+    NOTE_MAX_CHARS,
+    LeadFilter,
+    NoteRequest,
+    StaffWorkspace,
+    is_staff_action,
+    parse_action,
+)
+from handlers.context import AssistantApplication, AssistantContext, user_ref
+from handlers.conversation import on_button, on_unknown_command
+from handlers.sending import send_replies
+from knowledge.model import Language
+
+_LOGGER = logging.getLogger(__name__)
+
+STAFF_COMMANDS = ("leads", "lead", "export", "stats", "unanswered")
+NOTE_KEY = "staff_note"
+NOTE_TIMEOUT_SECONDS = 30 * 60
+# The digest goes out at 07:00 UTC (08:00 or 09:00 in Brussels), before the working day.
+DIGEST_TIME = time_of_day(7, 0, tzinfo=UTC)
+
+
+def _workspace(context: AssistantContext) -> StaffWorkspace:
+    services = context.services
+    return StaffWorkspace(
+        leads=services.leads,
+        unanswered=services.unanswered,
+        learned=services.learned,
+        matcher=services.matcher,
+        knowledge=services.knowledge,
+        catalogue=services.catalogue,
+    )
+
+
+def is_staff(context: AssistantContext, user: User | None) -> bool:
+    """Whether this Telegram user is staff (STAFF_USER_IDS); checked on every update."""
+    return user is not None and user.id in context.services.settings.staff_user_ids
+
+
+def _staff_chat(context: AssistantContext, chat: Chat | None) -> bool:
+    """Staff tools answer in a private chat with the bot, or in STAFF_CHAT_ID; never elsewhere,
+    so a staff member's press on a forwarded card cannot show a lead to another group."""
+    if chat is None:
+        return False
+    return chat.type == ChatType.PRIVATE or chat.id == context.services.settings.staff_chat_id
+
+
+async def _language(context: AssistantContext, user: User) -> Language:
+    state = context.conversation()
+    language = await context.services.dialogue.language_for(user_ref(user), state)
+    context.save_conversation(state)
+    return language
+
+
+async def _send_prompt(context: AssistantContext, chat: Chat, reply: Reply) -> None:
+    """The note prompt; in a group it forces a reply, so the note reaches the bot even when
+    its privacy mode hides ordinary group messages."""
+    if chat.type == ChatType.PRIVATE:
+        await send_replies(context.bot, chat.id, [reply])
+        return
+    for message in to_html_messages(reply):
+        await context.bot.send_message(
+            chat.id, message.text, parse_mode=ParseMode.HTML, reply_markup=ForceReply()
+        )
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+async def on_staff_command(update: Update, context: AssistantContext) -> None:
+    """/leads [status] [cluster], /lead <id|reference>, /export [status] [cluster] [days],
+    /stats, /unanswered."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or message.text is None or user is None or chat is None:
+        return
+    if not is_staff(context, user) or not _staff_chat(context, chat):
+        if chat.type == ChatType.PRIVATE:
+            await on_unknown_command(update, context)
+        # In a group, an unknown command gets no answer either.
+        return
+    command, _, argument = message.text.partition(" ")
+    name = command.lstrip("/").split("@", 1)[0].lower()
+    argument = argument.strip()
+    language = await _language(context, user)
+    workspace = _workspace(context)
+    if name == "leads":
+        lead_filter = workspace.parse_export_filter(argument)
+        if lead_filter is None:
+            lead_filter = LeadFilter()
+        page_filter = LeadFilter(lead_filter.status, lead_filter.cluster_id)
+        await send_replies(
+            context.bot, chat.id, [await workspace.lead_page(language, 0, page_filter)]
+        )
+    elif name == "lead":
+        await send_replies(
+            context.bot, chat.id, [await workspace.lead_command(language, argument)]
+        )
+    elif name == "export":
+        await _export(context, workspace, chat, language, argument)
+    elif name == "stats":
+        await _stats(context, chat, language)
+    elif name == "unanswered":
+        await send_replies(context.bot, chat.id, await workspace.unanswered(language))
+
+
+async def _export(
+    context: AssistantContext,
+    workspace: StaffWorkspace,
+    chat: Chat,
+    language: Language,
+    argument: str,
+) -> None:
+    lead_filter = workspace.parse_export_filter(argument)
+    if lead_filter is None:
+        await send_replies(
+            context.bot, chat.id, [workspace.notice(language, "staff_ws.export.usage")]
+        )
+        return
+    export = await workspace.export(lead_filter)
+    caption = context.services.catalogue.text(
+        language, "staff_ws.export.caption", count=export.count
+    )
+    await context.bot.send_document(
+        chat.id, document=export.data, filename=export.filename, caption=caption
+    )
+
+
+async def _stats(context: AssistantContext, chat: Chat, language: Language) -> None:
+    services = context.services
+    workspace = _workspace(context)
+    now = workspace.now()
+    periods = await collect_stats(
+        services.leads, services.unanswered, now, question_log=services.question_log
+    )
+    await send_replies(
+        context.bot,
+        chat.id,
+        [stats_reply(periods, services.catalogue, language, services.knowledge)],
+    )
+    weekly = await services.leads.weekly_counts(now - timedelta(weeks=CHART_WEEKS))
+    t = services.catalogue.text
+    # Drawing takes a fraction of a second of CPU: off the event loop, so others keep talking.
+    png = await asyncio.to_thread(
+        weekly_chart_png,
+        weekly,
+        title=t(language, "staff_ws.stats.chart_title"),
+        cluster_names={cluster.id: cluster.name for cluster in services.knowledge.clusters},
+        weeks=CHART_WEEKS,
+        today=now.date(),
+    )
+    await context.bot.send_photo(
+        chat.id,
+        photo=png,
+        filename="leads-per-week.png",
+        caption=t(language, "staff_ws.stats.chart_caption", weeks=CHART_WEEKS),
+    )
+
+
+# -- buttons -----------------------------------------------------------------------------------
+
+
+async def on_staff_button(update: Update, context: AssistantContext) -> None:
+    """A staff button (`sl:`, `ss:`, `sn:`, `sp:`, `sa:`, `su:`, `sd:`)."""
+    query = update.callback_query
+    if query is None:
+        return
+    chat = query.message.chat if query.message is not None else None
+    if not is_staff(context, query.from_user) or not _staff_chat(context, chat):
+        # Exactly what any stale or forged button gets; nothing is read or changed.
+        await on_button(update, context)
+        return
+    await query.answer()
+    user = query.from_user
+    chat_id = chat.id if chat is not None else user.id
+    language = await _language(context, user)
+    action = parse_action(query.data or "", context.services.knowledge)
+    if action is None:
+        await send_replies(
+            context.bot, chat_id, [context.services.dialogue.answers.stale(language)]
+        )
+        return
+    result = await _workspace(context).on_action(language, user.id, action)
+    if isinstance(result, NoteRequest):
+        if context.user_data is not None and chat is not None:
+            context.user_data[NOTE_KEY] = {
+                "lead_id": result.lead.id,
+                "chat_id": chat.id,
+                "since": time.time(),
+            }
+            await _send_prompt(context, chat, result.reply)
+        return
+    await send_replies(context.bot, chat_id, [result])
+
+
+# -- notes -------------------------------------------------------------------------------------
+
+
+def pending_note(user_data: Any, chat_id: int, now: float | None = None) -> int | None:
+    """The lead a note is awaited for in this chat, or None (none asked, other chat, too old)."""
+    if not isinstance(user_data, dict):
+        return None
+    pending = user_data.get(NOTE_KEY)
+    if not isinstance(pending, dict):
+        return None
+    lead_id, pending_chat, since = (pending.get(k) for k in ("lead_id", "chat_id", "since"))
+    if not isinstance(lead_id, int) or pending_chat != chat_id:
+        return None
+    if not isinstance(since, int | float):
+        return None
+    if (now if now is not None else time.time()) - since > NOTE_TIMEOUT_SECONDS:
+        return None
+    return lead_id
+
+
+class _AwaitingNote(filters.MessageFilter):
+    """A message from a staff member who has a note pending in this chat."""
+
+    def __init__(self, application: AssistantApplication) -> None:
+        super().__init__(name="AwaitingNote")
+        self._application = application
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        if user is None:
+            return False
+        if user.id not in self._application.bot_data.services.settings.staff_user_ids:
+            return False
+        # `.get`, not `[...]`: reading must not create an entry for every user who writes.
+        return pending_note(self._application.user_data.get(user.id), message.chat.id) is not None
+
+
+async def on_note(update: Update, context: AssistantContext) -> None:
+    """The staff member's next text message after "Add a note": stored in the lead's history."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or message.text is None or user is None or chat is None:
+        return
+    if context.user_data is None or not is_staff(context, user):
+        return
+    lead_id = pending_note(context.user_data, chat.id)
+    if lead_id is None:
+        return
+    text = message.text.strip()
+    if 0 < len(text) <= NOTE_MAX_CHARS:
+        # A note too long or empty leaves the request open, so it can be sent again.
+        context.user_data.pop(NOTE_KEY, None)
+    language = await _language(context, user)
+    reply = await _workspace(context).add_note(language, lead_id, user.id, text)
+    await send_replies(context.bot, chat.id, [reply])
+
+
+async def on_note_cancel(update: Update, context: AssistantContext) -> None:
+    """/cancel while a note is awaited: no note."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or context.user_data is None:
+        return
+    context.user_data.pop(NOTE_KEY, None)
+    language = await _language(context, user)
+    notice = _workspace(context).notice(language, "staff_ws.note.cancelled")
+    await send_replies(context.bot, chat.id, [notice])
+
+
+# -- daily digest ------------------------------------------------------------------------------
+
+
+async def send_daily_digest(context: AssistantContext) -> None:
+    """New leads of the last day, and leads still "new" after two days, to STAFF_CHAT_ID."""
+    services = context.services
+    chat_id = services.settings.staff_chat_id
+    if chat_id is None:
+        return
+    digest = await _workspace(context).digest(services.settings.default_language)
+    await send_replies(context.bot, chat_id, [digest])
+
+
+# -- registration ------------------------------------------------------------------------------
+
+
+def register_staff_handlers(application: AssistantApplication) -> None:
+    """Add the staff handlers (group 0) and the daily digest job.
+
+    Call it in the composition root after the services are attached and BEFORE the user
+    handlers of group 0: in a group only the first matching handler runs, so a pending note
+    must be seen before the dialogue's text handler, and /leads before the unknown-command one.
+    """
+    awaiting_note = _AwaitingNote(application)
+    staff_chat_id = application.bot_data.services.settings.staff_chat_id
+    chats: filters.BaseFilter = filters.ChatType.PRIVATE
+    if staff_chat_id is not None:
+        chats = chats | filters.Chat(chat_id=staff_chat_id)
+    application.add_handler(
+        CommandHandler("cancel", on_note_cancel, filters=chats & awaiting_note)
+    )
+    application.add_handler(CommandHandler(list(STAFF_COMMANDS), on_staff_command, filters=chats))
+    application.add_handler(CallbackQueryHandler(on_staff_button, pattern=_is_staff_data))
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & chats & awaiting_note, on_note)
+    )
+    if application.job_queue is not None:
+        application.job_queue.run_daily(send_daily_digest, DIGEST_TIME, name="staff-digest")
+
+
+def _is_staff_data(data: object) -> bool:
+    return isinstance(data, str) and is_staff_action(data)
