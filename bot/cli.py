@@ -19,6 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.lead_commands import add_lead_commands, run_lead_command
 from bot.matching import Matcher
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge.loader import KNOWLEDGE_DIR, KnowledgeBaseError, load_knowledge_base
@@ -206,6 +207,7 @@ def _parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="lead and question statistics")
     stats.add_argument("--days", type=int, default=30, help="period in days (default 30)")
     stats.add_argument("--chart", type=Path, help="also write the weekly chart to this PNG")
+    add_lead_commands(commands)
     return parser
 
 
@@ -224,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 return run_learned_export_command(_settings_or_exit(), sys.stdout)
             return command_kb_dump(directory, sys.stdout)
+        if arguments.command == "leads":
+            return run_lead_command(arguments, _settings_or_exit(), sys.stdout)
         if arguments.command == "stats":
             from bot.lead_stats import run_stats_command  # pulls in the chart library lazily
 

@@ -164,7 +164,7 @@ async def _run(
             updated = await store.set_status(
                 lead.id,
                 status,
-                changed_by,  # type: ignore[arg-type]
+                changed_by,
                 arguments.note,
             )
             stdout.write(f"{updated.reference}\t{updated.status.value}\n")

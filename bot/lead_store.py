@@ -285,7 +285,7 @@ class LeadStore:
         return int(rows[0]["n"])
 
     async def set_status(
-        self, lead_id: int, status: LeadStatus, changed_by: int, note: str | None = None
+        self, lead_id: int, status: LeadStatus, changed_by: int | None, note: str | None = None
     ) -> Lead:
         """Move a lead to `status`, recording who did it (and why) in its history.
 

@@ -6,11 +6,16 @@ the conversation live in `bot/dialogue.py`.
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot.replies import Reply
 from handlers.context import AssistantContext, user_ref
 from handlers.sending import send_replies
+
+_LOGGER = logging.getLogger(__name__)
 
 # Commands every user has, with the dialogue command they map to.
 USER_COMMANDS = (
@@ -76,7 +81,12 @@ async def on_button(update: Update, context: AssistantContext) -> None:
     if query is None:
         return
     # Stop the button's spinner first: the user sees at once that the press was received.
-    await query.answer()
+    try:
+        await query.answer()
+    except BadRequest:
+        # Telegram refuses to answer a press older than about 15 s (queued while the bot was
+        # down); the press itself, maybe a Confirm, must still be handled.
+        _LOGGER.info("callback query too old to answer; handling the press anyway")
     state = context.conversation()
     replies = await context.services.dialogue.on_action(
         user_ref(query.from_user), state, query.data or ""
