@@ -21,7 +21,6 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
-    PersistenceInput,
     TypeHandler,
     filters,
 )
@@ -29,7 +28,6 @@ from telegram.ext import (
 from bot.leads import Lead
 from bot.services import Services
 from bot.settings import Settings
-from bot.sqlite_persistence import SQLitePersistence
 from bot.telegram_runtime import PerChatUpdateProcessor, RetryingRateLimiter
 from handlers.context import CONTEXT_TYPES, AssistantApplication
 from handlers.conversation import (
@@ -52,8 +50,6 @@ _LOGGER = logging.getLogger(__name__)
 # go out on top of the steady rate, and Telegram answers that with 429).
 OVERALL_MESSAGES_PER_SECOND = 29
 GROUP_MESSAGES_PER_MINUTE = 20
-# How soon a change of a user's state is on disk (the join flow must survive `kill -9`).
-PERSISTENCE_INTERVAL_SECONDS = 1.0
 
 
 async def _register_commands(application: AssistantApplication) -> None:
@@ -83,16 +79,6 @@ def build_application(services: Services) -> AssistantApplication:
         .base_file_url(settings.telegram_file_url)
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .persistence(
-            SQLitePersistence(
-                services.database,
-                # Only user_data holds state worth keeping; bot_data holds live services.
-                store_data=PersistenceInput(
-                    bot_data=False, chat_data=False, callback_data=False, user_data=True
-                ),
-                update_interval=PERSISTENCE_INTERVAL_SECONDS,
-            )
-        )
         .rate_limiter(
             RetryingRateLimiter(
                 overall_max_rate=1,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
-from bot.dialogue import ConversationState, UserRef
+from bot.dialogue import UserRef
 from bot.rendering import to_terminal
 from bot.replies import Button, Reply
 from bot.services import Services
@@ -29,7 +29,6 @@ class ConsoleChat:
         self._services = services
         self._output = output
         self._choices: list[Button] = []
-        self._state = ConversationState()
         self._user = UserRef(CONSOLE_USER_ID)
 
     def _print(self, replies: list[Reply]) -> None:
@@ -45,18 +44,24 @@ class ConsoleChat:
         text = line.strip()
         user = self._user
         dialogue = self._services.dialogue
+        conversations = self._services.conversations
+        state = await conversations.load(user.id)
         if text.isdigit() and 1 <= int(text) <= len(self._choices):
             action = self._choices[int(text) - 1].action
-            replies = await dialogue.on_action(user, self._state, action)
+            replies = await dialogue.on_action(user, state, action)
         elif text.startswith("/") and text[1:2].isalpha():
             command, _, argument = text[1:].partition(" ")
-            replies = await dialogue.on_command(user, self._state, command.lower(), argument)
+            replies = await dialogue.on_command(user, state, command.lower(), argument)
         else:
-            replies = await dialogue.on_text(user, self._state, text)
+            replies = await dialogue.on_text(user, state, text)
+        # Saved like a Telegram user's: an unfinished join request survives a restart here too.
+        await conversations.save(user.id, state)
         self._print(replies)
 
     async def greet(self) -> None:
-        self._print(await self._services.dialogue.on_start(self._user, self._state, None))
+        state = await self._services.conversations.load(self._user.id)
+        self._print(await self._services.dialogue.on_start(self._user, state, None))
+        await self._services.conversations.save(self._user.id, state)
 
 
 async def _read_line(source: TextIO) -> str:

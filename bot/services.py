@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.catalogue import Catalogue
+from bot.conversation_store import ConversationStore
 from bot.database import Database
 from bot.dialogue import Dialogue
 from bot.join_flow import JoinFlow
@@ -73,6 +74,7 @@ class Services:
     matcher: Matcher
     dialogue: Dialogue
     notifier: StaffNotifier
+    conversations: ConversationStore
 
     @classmethod
     async def open(cls, settings: Settings, knowledge: KnowledgeBase) -> Services:
@@ -106,6 +108,7 @@ class Services:
             privacy=PrivacyStore(database),
             matcher=matcher,
             dialogue=dialogue,
+            conversations=ConversationStore(database),
             notifier=StaffNotifier(
                 dialogue.join_flow.leads, knowledge, catalogue, settings.default_language
             ),

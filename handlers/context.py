@@ -10,9 +10,6 @@ from bot.dialogue import ConversationState, UserRef
 from bot.flood_control import FloodGuard
 from bot.services import Services
 
-# Where a user's conversation state lives in PTB's user_data (persisted in SQLite).
-STATE_KEY = "conversation"
-
 
 class BotData:
     """Application-wide objects; not persisted (they are rebuilt at every start)."""
@@ -39,13 +36,16 @@ class AssistantContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, An
     def services(self) -> Services:
         return self.bot_data.services
 
-    def conversation(self) -> ConversationState:
-        data = self.user_data if self.user_data is not None else {}
-        return ConversationState.from_dict(data.get(STATE_KEY))
+    async def conversation(self) -> ConversationState:
+        """The state of the user this update is from (see bot/conversation_store.py)."""
+        user_id = self._user_id
+        if user_id is None:
+            return ConversationState()
+        return await self.services.conversations.load(user_id)
 
-    def save_conversation(self, state: ConversationState) -> None:
-        if self.user_data is not None:
-            self.user_data[STATE_KEY] = state.to_dict()
+    async def save_conversation(self, state: ConversationState) -> None:
+        if self._user_id is not None:
+            await self.services.conversations.save(self._user_id, state)
 
 
 CONTEXT_TYPES = ContextTypes(context=AssistantContext, bot_data=BotData)

@@ -44,11 +44,11 @@ async def on_command(update: Update, context: AssistantContext) -> None:
         return
     command, _, argument = message.text.partition(" ")
     name = command.lstrip("/").split("@", 1)[0].lower()
-    state = context.conversation()
+    state = await context.conversation()
     replies = await context.services.dialogue.on_command(
         user_ref(update.effective_user), state, name, argument.strip()
     )
-    context.save_conversation(state)
+    await context.save_conversation(state)
     await _reply(update, context, replies)
 
 
@@ -57,11 +57,11 @@ async def on_text(update: Update, context: AssistantContext) -> None:
     message = update.effective_message
     if message is None or update.effective_user is None:
         return
-    state = context.conversation()
+    state = await context.conversation()
     replies = await context.services.dialogue.on_text(
         user_ref(update.effective_user), state, message.text
     )
-    context.save_conversation(state)
+    await context.save_conversation(state)
     await _reply(update, context, replies)
 
 
@@ -69,9 +69,9 @@ async def on_other_message(update: Update, context: AssistantContext) -> None:
     """A sticker, photo, voice message…: the dialogue answers it as "not text"."""
     if update.effective_user is None:
         return
-    state = context.conversation()
+    state = await context.conversation()
     replies = await context.services.dialogue.on_text(user_ref(update.effective_user), state, None)
-    context.save_conversation(state)
+    await context.save_conversation(state)
     await _reply(update, context, replies)
 
 
@@ -87,11 +87,11 @@ async def on_button(update: Update, context: AssistantContext) -> None:
         # Telegram refuses to answer a press older than about 15 s (queued while the bot was
         # down); the press itself, maybe a Confirm, must still be handled.
         _LOGGER.info("callback query too old to answer; handling the press anyway")
-    state = context.conversation()
+    state = await context.conversation()
     replies = await context.services.dialogue.on_action(
         user_ref(query.from_user), state, query.data or ""
     )
-    context.save_conversation(state)
+    await context.save_conversation(state)
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
     await send_replies(context.bot, chat_id, replies)
 

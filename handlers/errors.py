@@ -36,7 +36,7 @@ async def on_error(update: object, context: AssistantContext) -> None:
     try:
         if update.effective_user is not None:
             language = await dialogue.language_for(
-                user_ref(update.effective_user), context.conversation()
+                user_ref(update.effective_user), await context.conversation()
             )
     except Exception:  # the failure may be the very storage that holds the language
         _LOGGER.warning("update %s: apologising in the app's language", update_id)

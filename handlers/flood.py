@@ -21,7 +21,7 @@ async def check_flood(update: Update, context: AssistantContext) -> None:
         return
     if verdict is Verdict.NOTIFY:
         dialogue = context.services.dialogue
-        language = await dialogue.language_for(user_ref(user), context.conversation())
+        language = await dialogue.language_for(user_ref(user), await context.conversation())
         await send_replies(
             context.bot, update.effective_chat.id, [dialogue.answers.notice(language, "flood")]
         )

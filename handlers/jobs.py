@@ -7,9 +7,8 @@ from typing import Any
 
 from telegram.error import TelegramError
 
-from bot.dialogue import ConversationState
 from bot.replies import Reply
-from handlers.context import STATE_KEY, AssistantContext
+from handlers.context import AssistantContext
 from handlers.sending import send_replies
 
 _LOGGER = logging.getLogger(__name__)
@@ -32,21 +31,16 @@ async def expire_idle_join_flows(context: AssistantContext) -> None:
     """End join flows left alone for 30 minutes, telling their users the answers are gone."""
     services = context.services
     flow = services.dialogue.join_flow
-    expired: list[int] = []
-    for user_id, data in context.application.user_data.items():
-        state = ConversationState.from_dict(data.get(STATE_KEY))
+    for user_id, state in await services.conversations.with_join_flow():
         if state.join is None or not flow.is_idle(state.join):
             continue
         state.join = None
-        data[STATE_KEY] = state.to_dict()
-        expired.append(user_id)
+        await services.conversations.save(user_id, state)
         language = state.language or state.last_language or services.settings.default_language
         try:
             await send_replies(context.bot, user_id, [flow.expired_notice(language)])
         except TelegramError:
-            _LOGGER.info("could not tell user of an expired join flow (blocked the bot?)")
-    if expired:
-        context.application.mark_data_for_update_persistence(user_ids=expired)
+            _LOGGER.info("could not tell a user of an expired join flow (blocked the bot?)")
 
 
 async def purge_old_leads(context: AssistantContext) -> None:

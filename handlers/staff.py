@@ -78,9 +78,9 @@ def _staff_chat(context: AssistantContext, chat: Chat | None) -> bool:
 
 
 async def _language(context: AssistantContext, user: User) -> Language:
-    state = context.conversation()
+    state = await context.conversation()
     language = await context.services.dialogue.language_for(user_ref(user), state)
-    context.save_conversation(state)
+    await context.save_conversation(state)
     return language
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,6 @@ import pytest
 from bot.database import Database
 from bot.lead_store import LeadStore
 from bot.leads import CompanyType, Consent, LeadStatus, Location, NewLead
-from bot.sqlite_persistence import SQLitePersistence
 from bot.user_store import (
     ForgetReport,
     LearnedExampleStore,
@@ -188,6 +188,14 @@ class JoinState(IntEnum):
     CONFIRM = 2
 
 
+async def put_row(database: Database, kind: str, key: str, data: object) -> None:
+    """A row of bot state as the conversation store (kind user_data) or older code wrote it."""
+    await database.execute(
+        "INSERT INTO persistence (kind, key, data, updated_at) VALUES (?, ?, ?, ?)",
+        (kind, key, json.dumps(data), "2026-01-01T00:00:00.000000+00:00"),
+    )
+
+
 async def give_user_everything(
     database: Database, clock: FakeClock, user_id: int, company: str
 ) -> None:
@@ -197,11 +205,10 @@ async def give_user_everything(
     await leads.set_status(lead.id, LeadStatus.CONTACTED, changed_by=7, note="called")
     await UserSettingsStore(database, clock).set_language(user_id, "fr")
     await UnansweredQuestionStore(database, clock).record(user_id, "?", "fr", 0.3, None)
-    persistence = SQLitePersistence(database, clock=clock)
-    await persistence.update_user_data(user_id, {"draft": {"company": company}})
-    await persistence.update_chat_data(user_id, {"private": True})  # private chat id = user id
-    await persistence.update_conversation("join", (user_id, user_id), JoinState.CONFIRM)
-    await persistence.update_conversation("faq", (user_id,), 3)
+    await put_row(database, "user_data", str(user_id), {"draft": {"company": company}})
+    await put_row(database, "chat_data", str(user_id), {"private": True})  # private chat = user
+    await put_row(database, "conversations", f'["join",[{user_id},{user_id}]]', 2)
+    await put_row(database, "conversations", f'["faq",[{user_id}]]', 3)
 
 
 async def test_export_holds_everything_about_the_user_and_nothing_else(
@@ -209,7 +216,7 @@ async def test_export_holds_everything_about_the_user_and_nothing_else(
 ) -> None:
     await give_user_everything(database, clock, ALICE, "Alice SA")
     await give_user_everything(database, clock, BOB, "Bob SRL")
-    await SQLitePersistence(database).update_conversation("join", (-100, BOB), 1)  # group
+    await put_row(database, "conversations", f'["join",[-100,{BOB}]]', 1)  # group
 
     alice = await PrivacyStore(database).export_user(ALICE)
 
@@ -237,9 +244,9 @@ async def test_forget_removes_everything_of_that_user_only(
 ) -> None:
     await give_user_everything(database, clock, ALICE, "Alice SA")
     await give_user_everything(database, clock, BOB, "Bob SRL")
-    await SQLitePersistence(database).update_conversation("join", (-100, ALICE), 1)  # group
-    await SQLitePersistence(database).update_conversation("join", (-100, BOB), 1)
-    await SQLitePersistence(database).update_bot_data({"counter": 1})
+    await put_row(database, "conversations", f'["join",[-100,{ALICE}]]', 1)  # group
+    await put_row(database, "conversations", f'["join",[-100,{BOB}]]', 1)
+    await put_row(database, "bot_data", "", {"counter": 1})
     await LearnedExampleStore(database).add("join", "adhérer", "fr", created_by=7)
     privacy = PrivacyStore(database)
     bob_before = await privacy.export_user(BOB)
