@@ -30,9 +30,14 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
+# Every figure of the README's "Performance" section, with its target beside it (~6 minutes).
 bench: $(STAMP)
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/matching_speed.py
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/lead_commits.py
+	$(BIN)/python bench/end_to_end.py
+	$(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
