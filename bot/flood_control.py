@@ -36,6 +36,15 @@ class FloodGuard:
     def __len__(self) -> int:
         return len(self._seen)
 
+    def _forget_quiet_users(self, now: float) -> None:
+        # The least recently seen users come first: drop those silent for a whole window, so
+        # memory follows the users active in the last minute, not all users ever seen.
+        while self._seen:
+            oldest_id, (oldest_stamps, _notified) = next(iter(self._seen.items()))
+            if oldest_stamps and now - oldest_stamps[-1] < self._window:
+                return
+            del self._seen[oldest_id]
+
     def check(self, user_id: int) -> Verdict:
         """Record one message from `user_id` and say whether to handle it."""
         now = self._clock()
@@ -53,6 +62,7 @@ class FloodGuard:
         while stamps and now - stamps[0] >= self._window:
             stamps.popleft()
         stamps.append(now)
+        self._forget_quiet_users(now)  # after the append: this user is never "quiet"
         if len(stamps) <= self._limit:
             notified[0] = False  # back under the limit: a later burst gets a notice again
             return Verdict.ALLOW

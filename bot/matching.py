@@ -113,6 +113,8 @@ CLUSTER_WORDS = frozenset(
 CLUSTER_TOKEN = "§cluster"  # noqa: S105 - a placeholder word, not a password
 POLE_TOKEN = "§pole"  # noqa: S105 - a placeholder word, not a password
 STEM_LENGTH = 6
+# Typo corrections already worked out; bounded, as every distinct unknown word adds one.
+TYPO_CACHE_SIZE = 10_000
 MIN_TYPO_LENGTH = 4
 FRENCH_LETTERS = frozenset("éèêàçùâîôûëïœÉÈÊÀÇ")
 # Names of clusters and pôles weigh this much at most for the intent (see `_build_index`).
@@ -317,7 +319,7 @@ class Matcher:
         self._by_first_letter: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self._vocabulary):
             self._by_first_letter[word[0]].append(word)
-        self._correct = lru_cache(maxsize=50_000)(self._correct_uncached)
+        self._correct = lru_cache(maxsize=TYPO_CACHE_SIZE)(self._correct_uncached)
 
     def _build_index(self) -> None:
         """Inverse-intent-frequency weights and an inverted index over example stems."""

@@ -77,3 +77,17 @@ def test_the_least_recently_seen_user_is_forgotten_first() -> None:
     assert guard.check(ord("b")) is Verdict.ALLOW
     # …while "a" is still remembered as over its limit.
     assert guard.check(ord("a")) is Verdict.DROP
+
+
+def test_users_quiet_for_a_whole_window_are_forgotten() -> None:
+    now = [0.0]
+    guard = FloodGuard(limit=20, window=60.0, clock=lambda: now[0])
+    for user in range(1000):
+        guard.check(user)
+    assert len(guard) == 1000
+    now[0] = 61.0
+    guard.check(5000)
+    assert len(guard) == 1
+    # A user who comes back is counted from scratch, and floods are still caught.
+    verdicts = [guard.check(7) for _ in range(22)]
+    assert verdicts.count(Verdict.NOTIFY) == 1
