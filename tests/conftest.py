@@ -14,15 +14,26 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests are about correctness, not speed: a busy 2-core CI machine must not turn
+# "generating this input took a second" into a failure.
+hypothesis_settings.register_profile(
+    "project",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.load_profile("project")
 
 # PTB 22 warns (an error here) when it builds a RetryAfter unless timedeltas are opted into.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bot.app import serve
-from bot.settings import Settings
-from knowledge.loader import load_knowledge_base
-from knowledge.model import KnowledgeBase
-from tests.fake_bot_api import FakeBotApi, SentMessage
+from bot.app import serve  # noqa: E402 - after the environment switch above
+from bot.settings import Settings  # noqa: E402
+from knowledge.loader import load_knowledge_base  # noqa: E402
+from knowledge.model import KnowledgeBase  # noqa: E402
+from tests.fake_bot_api import FakeBotApi, SentMessage  # noqa: E402
 
 STAFF_ID = 900_001
 STAFF_CHAT_ID = -100_500
