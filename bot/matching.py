@@ -146,7 +146,7 @@ PHRASE_BONUS = 0.5
 # "did you mean…?". Calibrated on the knowledge base's own examples (leave-one-out) and checked
 # against tests/data/labelled_questions.yaml by bench/accuracy.py.
 REJECT_SCORE = 0.34
-CONFIDENT_SCORE = 0.55
+CONFIDENT_SCORE = 0.45
 # How much a word the knowledge base has never seen weighs, relative to the rarest known word.
 UNKNOWN_WORD_WEIGHT = 1.1
 # The score of an intent blends its closest example with its whole bag of examples: the closest
