@@ -238,6 +238,7 @@ class JoinFlow:
         elif step is Step.CONSENT:
             builder.paragraph(self._t(language, "join.ask.consent"))
             builder.italic(self._t(language, "join.consent_text")).paragraph()
+            builder.paragraph(self._t(language, "join.consent_version", version=CONSENT_VERSION))
             builder.buttons(
                 Button(self._t(language, "join.agree"), "jy"),
                 Button(self._t(language, "join.disagree"), "jn"),
