@@ -21,7 +21,9 @@ from bot.user_store import (
     LearnedExampleStore,
     PersistedState,
     PrivacyStore,
+    QuestionLogStore,
     QuestionNotFoundError,
+    QuestionOutcome,
     QuestionStatus,
     UnansweredQuestion,
     UnansweredQuestionStore,
@@ -296,3 +298,27 @@ async def test_forget_is_all_or_nothing(database: Database, clock: FakeClock) ->
         await PrivacyStore(database).forget_user(ALICE)
 
     assert await PrivacyStore(database).export_user(ALICE) == before
+
+
+async def test_question_tally_counts_per_intent_and_outcome(
+    database: Database, clock: FakeClock
+) -> None:
+    tally = QuestionLogStore(database, clock)
+    await tally.record("history", "fr", QuestionOutcome.ANSWERED)
+    await tally.record("history", "en", QuestionOutcome.ANSWERED)
+    await tally.record("eligibility", "fr", QuestionOutcome.UNSURE)
+    await tally.record(None, "fr", QuestionOutcome.NOT_UNDERSTOOD)
+    clock.now += timedelta(days=10)
+    await tally.record("help", "fr", QuestionOutcome.ANSWERED)
+
+    week = await tally.counts(clock.now - timedelta(days=7))
+    month = await tally.counts(clock.now - timedelta(days=30))
+
+    assert week.total == 1
+    assert month.total == 5
+    assert month.by_intent == {"history": 2, None: 1, "eligibility": 1, "help": 1}
+    assert month.by_outcome[QuestionOutcome.NOT_UNDERSTOOD] == 1
+    assert month.not_understood_share == pytest.approx(0.2)
+    # Nothing personal is kept: no text, no user.
+    columns = [row[1] for row in await database.fetch_all("PRAGMA table_info(question_log)")]
+    assert columns == ["id", "intent", "language", "outcome", "created_at"]
