@@ -3,12 +3,22 @@
     TELEGRAM_BOT_TOKEN=... TELEGRAM_BASE_URL=... python bench/echo_bot.py
 
 Same library, same long polling, nothing else: the floor of what answering a message costs.
+With ECHO_PACED=1 it also sends through the same rate limiter as our bot (at most 29 messages a
+second, evenly spaced), so that the cost of pacing itself can be told apart from our work.
 """
 
 import os
+from typing import Any
 
 from telegram import Update
-from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 
 async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -18,12 +28,20 @@ async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"))
-        .build()
     )
+    if os.environ.get("ECHO_PACED") == "1":
+        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29)
+        run(builder.rate_limiter(limiter).concurrent_updates(True).build())
+    else:
+        run(builder.build())
+
+
+def run(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Echo every text message until stopped."""
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     application.run_polling()
 

@@ -18,6 +18,11 @@ from bot.database import PERSISTENCE_USER_DATA, Database, format_timestamp, utc_
 from bot.dialogue import ConversationState
 
 DEFAULT_CACHE_SIZE = 2048
+# A state holding nothing (whether or not the stored language was looked up) needs no row.
+_BLANK_STATES = (
+    ConversationState().to_dict(),
+    ConversationState(language_loaded=True).to_dict(),
+)
 
 
 class ConversationStore:
@@ -60,8 +65,9 @@ class ConversationStore:
     async def save(self, user_id: int, state: ConversationState) -> None:
         """Write the state if it changed; a blank state deletes the row instead."""
         data = state.to_dict()
-        blank = ConversationState(language_loaded=data.get("language_loaded") is True).to_dict()
-        encoded = None if data == blank else json.dumps(data, ensure_ascii=False, sort_keys=True)
+        encoded = (
+            None if data in _BLANK_STATES else json.dumps(data, ensure_ascii=False, sort_keys=True)
+        )
         if encoded == await self._stored(user_id):
             return
         if encoded is None:

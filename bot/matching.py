@@ -299,9 +299,12 @@ class Matcher:
                 if phrase:
                     self._keyword_phrases.append((phrase, cluster.id, keyword))
         clusters_per_word: dict[str, set[str]] = defaultdict(set)
-        for phrase, cluster_id, _keyword in self._keyword_phrases:
+        # word -> the keyword phrases holding it, so a question only visits its own keywords
+        self._phrases_with_word: dict[str, list[int]] = defaultdict(list)
+        for index, (phrase, cluster_id, _keyword) in enumerate(self._keyword_phrases):
             for word in phrase:
                 clusters_per_word[word].add(cluster_id)
+                self._phrases_with_word[word].append(index)
         self._keyword_word_clusters = {w: tuple(sorted(c)) for w, c in clusters_per_word.items()}
         cluster_count = len(self._kb.clusters)
         self._keyword_word_weight = {
@@ -487,10 +490,11 @@ class Matcher:
         credit: dict[str, dict[str, float]] = defaultdict(dict)
         scores: dict[str, float] = defaultdict(float)
         reasons: dict[str, list[str]] = defaultdict(list)
-        for phrase, cluster_id, keyword in self._keyword_phrases:
+        candidates = sorted(
+            {index for word in present for index in self._phrases_with_word.get(word, ())}
+        )
+        for phrase, cluster_id, keyword in (self._keyword_phrases[i] for i in candidates):
             found = [w for w in phrase if w in present]
-            if not found:
-                continue
             complete = len(found) == len(phrase)
             share = len(found) / len(phrase)
             for word in found:
