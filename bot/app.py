@@ -15,6 +15,7 @@ import time
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.error import InvalidToken
 from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -170,6 +171,14 @@ async def serve(
                 loop.remove_signal_handler(signum)
 
 
+class TokenRejectedError(Exception):
+    """Telegram refused the bot token (deliberately without the token in its message)."""
+
+
 def run_telegram(settings: Settings, knowledge: KnowledgeBase) -> None:
     """Blocking entry point used by `wallonia-bot run`."""
-    asyncio.run(serve(settings, knowledge))
+    try:
+        asyncio.run(serve(settings, knowledge))
+    except InvalidToken:
+        # PTB's message quotes the whole token; it must not reach a terminal or a log.
+        raise TokenRejectedError from None

@@ -130,9 +130,14 @@ def _run_assistant(command: str, directory: Path) -> int:
     configure_logging(settings.log_level, (settings.telegram_bot_token, settings.webhook_secret))
     knowledge = _knowledge_or_exit(directory)
     if command == "run" and settings.telegram_bot_token:
-        from bot.app import run_telegram  # imported here: `chat` and `match` need no Telegram
+        from bot.app import TokenRejectedError, run_telegram  # `chat` and `match` need no Telegram
 
-        run_telegram(settings, knowledge)
+        try:
+            run_telegram(settings, knowledge)
+        except TokenRejectedError:
+            # Never quote the token: it may be a real one with a typo.
+            print("Setting error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
+            return EXIT_SETTINGS
         return EXIT_OK
     if command == "run":
         print(
@@ -172,13 +177,22 @@ class SecretRedactor(logging.Filter):
         super().__init__()
         self._secrets = secrets
 
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         if self._secrets:
             message = record.getMessage()
             if any(secret in message for secret in self._secrets):
-                for secret in self._secrets:
-                    message = message.replace(secret, "<redacted>")
-                record.msg, record.args = message, None
+                record.msg, record.args = self._redact(message), None
+            if record.exc_info and not record.exc_text:
+                # Exception messages can quote the token (PTB's InvalidToken does): format the
+                # traceback here, redacted; the handler's formatter then uses this text.
+                record.exc_text = self._redact(
+                    logging.Formatter().formatException(record.exc_info)
+                )
         return True
 
 

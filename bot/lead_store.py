@@ -82,7 +82,7 @@ def parse_reference(text: str) -> int | None:
 
 
 def lead_from_row(row: sqlite3.Row) -> Lead:
-    """A `Lead` from a row selected with `LEAD_COLUMNS`."""
+    """A `Lead` from a row selected with `LEAD_SELECT`."""
     return Lead(
         id=int(row["id"]),
         reference=str(row["reference"]),
@@ -165,9 +165,12 @@ class LeadStore:
                 )
             rows = await _fetch_all(
                 connection,
+                # Only the same person re-submitting counts as a duplicate: a colleague who asks
+                # for the same company must not lose their request (nor see someone else's).
                 f"{LEAD_SELECT} WHERE leads.company_key = ? AND leads.cluster_id = ?"
-                " AND leads.created_at > ? ORDER BY leads.created_at DESC, leads.id DESC LIMIT 1",
-                (key, new.cluster_id, format_timestamp(now - DUPLICATE_WINDOW)),
+                " AND leads.user_id = ? AND leads.created_at > ?"
+                " ORDER BY leads.created_at DESC, leads.id DESC LIMIT 1",
+                (key, new.cluster_id, new.user_id, format_timestamp(now - DUPLICATE_WINDOW)),
             )
             if rows:
                 return SubmitResult(

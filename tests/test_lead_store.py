@@ -289,11 +289,20 @@ async def test_same_company_and_cluster_within_24h_is_a_duplicate(
 ) -> None:
     first = await store.submit(new_lead(company_name="Acme Solar"), "confirm-1")
     clock.advance(timedelta(hours=23, minutes=59))
-    second = await store.submit(new_lead(company_name=again, user_id=2002), "confirm-2")
+    second = await store.submit(new_lead(company_name=again), "confirm-2")
 
     assert (second.created, second.reason) == (False, "duplicate_within_24h")
     assert second.lead == first.lead
     assert await store.count() == 1
+
+
+async def test_same_company_from_another_person_is_stored(store: LeadStore) -> None:
+    first = await store.submit(new_lead(company_name="Acme Solar"), "confirm-1")
+    colleague = await store.submit(new_lead(company_name="ACME SOLAR", user_id=2002), "confirm-2")
+
+    assert colleague.created
+    assert colleague.lead.reference != first.lead.reference
+    assert await store.count() == 2
 
 
 async def test_same_company_after_24h_or_other_cluster_is_a_new_lead(

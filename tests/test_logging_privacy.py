@@ -152,3 +152,54 @@ async def test_bot_run_answers_stops_on_sigterm_and_keeps_the_token_out_of_stder
     if found:
         raise SecretInLogsError(f"stderr holds {found!r}")
     api.assert_no_errors()
+
+
+async def test_a_rejected_token_exits_2_without_quoting_it(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    api.fail_next("getMe", status=401, description="Unauthorized", times=10)
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "DATABASE_PATH": str(tmp_path / "assistant.sqlite3"),
+        "LOG_LEVEL": "DEBUG",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _stdout, stderr_bytes = await asyncio.wait_for(process.communicate(), timeout=20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    stderr = stderr_bytes.decode("utf-8", "replace")
+    assert process.returncode == 2, stderr[-2000:]
+    assert "TELEGRAM_BOT_TOKEN was rejected" in stderr
+    assert "Traceback" not in stderr
+    assert not leaks(stderr, token_secrets(api.token))
+
+
+def test_log_redaction_covers_exception_text() -> None:
+    from bot.cli import SecretRedactor
+
+    redactor = SecretRedactor(("123:SECRET",))
+    try:
+        raise ValueError("token 123:SECRET was rejected")
+    except ValueError:
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "failed with %s", ("123:SECRET",), sys.exc_info()
+        )
+    assert redactor.filter(record)
+    formatted = logging.Formatter().format(record)
+    assert "SECRET" not in formatted
+    assert "<redacted>" in formatted
