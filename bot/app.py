@@ -46,6 +46,8 @@ from handlers.staff import register_staff_handlers
 from knowledge.model import LANGUAGES, KnowledgeBase
 
 _LOGGER = logging.getLogger(__name__)
+# What we ask Telegram for: messages and button presses, nothing else (no edits, no polls…).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 # Telegram's limits: 30 messages a second overall, 20 a minute in one group. We send at most
 # 29 a second, evenly spaced: a leaky bucket of size 1 (a bucket of 30 would let a burst of 30
 # go out on top of the steady rate, and Telegram answers that with 429).
@@ -94,7 +96,9 @@ def build_application(services: Services) -> AssistantApplication:
     )
     application.bot_data.services = services
 
-    private = filters.ChatType.PRIVATE
+    # New messages in private chats only: an edited message must not be taken for the answer
+    # to the current step (Telegram is also asked not to send edits, see ALLOWED_UPDATES).
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     # group -1 runs first for every update: a flooding user is stopped before any work.
     application.add_handler(TypeHandler(Update, check_flood), group=-1)
     # group 0 first: staff commands, buttons and pending notes, so a note a staff member types
@@ -153,11 +157,11 @@ async def serve(
                     url_path=_webhook_path(settings.webhook_url),
                     webhook_url=settings.webhook_url,
                     secret_token=settings.webhook_secret,
-                    allowed_updates=Update.ALL_TYPES,
+                    allowed_updates=ALLOWED_UPDATES,
                 )
                 mode = f"webhook on {settings.webhook_listen}:{settings.webhook_port}"
             else:
-                await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
                 mode = "long polling"
             _LOGGER.info("ready (%s) in %.2f s", mode, time.perf_counter() - started)
             await stop.wait()

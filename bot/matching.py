@@ -373,7 +373,14 @@ class Matcher:
 
     def add_example(self, intent_id: str, text: str, language: Language) -> None:
         """Learn a new example at once (staff assigned an unanswered question to an intent)."""
-        self._raw_examples.append((self._intent_index[intent_id], text, language))
+        self.add_examples([(intent_id, text, language)])
+
+    def add_examples(self, examples: Iterable[tuple[str, str, Language]]) -> None:
+        """Learn several examples with one rebuild of the index (tens of milliseconds)."""
+        added = [(self._intent_index[i], text, language) for i, text, language in examples]
+        if not added:
+            return
+        self._raw_examples.extend(added)
         self._build_vocabulary()
         self._build_index()
 

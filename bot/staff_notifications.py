@@ -7,6 +7,7 @@ every minute) tries again. So a Telegram outage delays a notification but never 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -67,6 +68,7 @@ class StaffNotifier:
         self._knowledge = knowledge
         self._catalogue = catalogue
         self._language = language
+        self._lock = asyncio.Lock()
 
     def announcement(self, lead: Lead) -> Reply:
         t = self._catalogue.text
@@ -82,7 +84,15 @@ class StaffNotifier:
         return builder.build()
 
     async def notify_pending(self, send: Send) -> int:
-        """Announce every unnotified lead, oldest first; stop at the first failure."""
+        """Announce every unnotified lead, oldest first; stop at the first failure.
+
+        One pass at a time: the job after a new lead and the minutely job may overlap, and
+        each would otherwise read the same unnotified lead and announce it twice.
+        """
+        async with self._lock:
+            return await self._notify_pending(send)
+
+    async def _notify_pending(self, send: Send) -> int:
         sent = 0
         for lead in await self._leads.unnotified():
             try:

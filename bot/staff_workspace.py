@@ -676,12 +676,16 @@ class StaffWorkspace:
         if question is None or not self._kb.has_intent(intent_id):
             return self.notice(language, "staff_ws.unanswered.gone")
         group = await self._alike_open(question)
+        new_examples: list[tuple[str, str, Language]] = []
         for item in group:
             learned = await self._learned.add(intent_id, item.text, item.language, staff_id)
             example_language = _language(item.language)
             if learned and example_language is not None:
-                self._matcher.add_example(intent_id, item.text, example_language)
+                new_examples.append((intent_id, item.text, example_language))
             await self._set_question_status(item.id, QuestionStatus.ASSIGNED, intent_id)
+        # One rebuild for the whole group: the index is rebuilt on the event loop, so a group of
+        # alike questions must not rebuild it once per question.
+        self._matcher.add_examples(new_examples)
         return self.notice(
             language,
             "staff_ws.unanswered.assigned",

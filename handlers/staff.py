@@ -319,6 +319,7 @@ def register_staff_handlers(application: AssistantApplication) -> None:
     chats: filters.BaseFilter = filters.ChatType.PRIVATE
     if staff_chat_id is not None:
         chats = chats | filters.Chat(chat_id=staff_chat_id)
+    chats = chats & filters.UpdateType.MESSAGE  # an edited message is not a new command or note
     application.add_handler(
         CommandHandler("cancel", on_note_cancel, filters=chats & awaiting_note)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
 from tests.conftest import STAFF_CHAT_ID, RunningBot
@@ -248,3 +249,28 @@ async def test_two_users_fill_the_flow_at_the_same_time(bot: RunningBot) -> None
         bot.press(USER, confirm_data(first)), bot.press(OTHER, confirm_data(second))
     )
     assert sorted(row[2] for row in leads(bot)) == ["Alpha", "Beta"]
+
+
+async def test_an_edited_message_is_not_taken_for_the_next_answer(bot: RunningBot) -> None:
+    await bot.ask(USER, "/join plastiwin")
+    [number] = await bot.ask(USER, "ACME")
+    assert "js" in number.callback_data
+    bot.api.push_update(
+        {
+            "edited_message": {
+                "message_id": 9999,
+                "date": 1_790_000_000,
+                "edit_date": 1_790_000_010,
+                "chat": {"id": USER, "type": "private"},
+                "from": {"id": USER, "is_bot": False, "first_name": "Test"},
+                "text": "ACME Corrected",
+            }
+        }
+    )
+    await asyncio.sleep(0.5)
+    assert bot.api.pending_messages(USER) == []  # nothing answered the edit
+    # Telegram is not even asked for edits.
+    polls = bot.api.calls("getUpdates")
+    assert polls[-1].params["allowed_updates"] == ["message", "callback_query"]
+    [activity] = await bot.ask(USER, "0203.201.340")
+    assert "que fait votre entreprise" in activity.text  # still the enterprise-number step

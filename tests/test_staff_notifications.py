@@ -1,0 +1,66 @@
+"""New leads reach the staff chat once each, even when two notification passes overlap."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.catalogue import Catalogue
+from bot.database import Database
+from bot.lead_store import LeadStore
+from bot.replies import Reply
+from bot.staff_notifications import StaffNotifier
+from knowledge.model import KnowledgeBase
+from tests.test_lead_store import new_lead
+
+
+async def test_overlapping_passes_announce_each_lead_once(
+    tmp_path: Path, knowledge: KnowledgeBase
+) -> None:
+    database = await Database.open(tmp_path / "n.sqlite3")
+    try:
+        leads = LeadStore(database)
+        for number in range(3):
+            await leads.submit(new_lead(company_name=f"Company {number}"), f"key-{number}")
+        notifier = StaffNotifier(leads, knowledge, Catalogue.load(), "fr")
+        sent: list[str] = []
+
+        async def slow_send(reply: Reply) -> None:
+            await asyncio.sleep(0.05)  # the Bot API takes a while; the other pass runs meanwhile
+            sent.append(reply.plain_text().splitlines()[0])
+
+        await asyncio.gather(
+            notifier.notify_pending(slow_send), notifier.notify_pending(slow_send)
+        )
+        assert len(sent) == 3
+        assert len(set(sent)) == 3
+        assert await leads.unnotified() == []
+    finally:
+        await database.close()
+
+
+async def test_a_failed_announcement_is_retried_later(
+    tmp_path: Path, knowledge: KnowledgeBase
+) -> None:
+    database = await Database.open(tmp_path / "n.sqlite3")
+    try:
+        leads = LeadStore(database)
+        await leads.submit(new_lead(), "key")
+        notifier = StaffNotifier(leads, knowledge, Catalogue.load(), "fr")
+
+        async def failing(_reply: Reply) -> None:
+            raise ConnectionError("staff chat unreachable")
+
+        assert await notifier.notify_pending(failing) == 0
+        assert len(await leads.unnotified()) == 1
+
+        sent: list[Reply] = []
+
+        async def working(reply: Reply) -> None:
+            sent.append(reply)
+
+        assert await notifier.notify_pending(working) == 1
+        assert "W-000001" in sent[0].plain_text()
+        assert await leads.unnotified() == []
+    finally:
+        await database.close()
