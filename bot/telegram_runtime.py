@@ -20,6 +20,9 @@ from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter, BaseUpdateProcessor
 
 JSONDict = dict[str, Any]
+# A chat may have this many updates waiting or running; more are dropped (a person does not
+# send 30 messages faster than we answer; a script tapping buttons does).
+MAX_QUEUED_PER_CHAT = 30
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -31,6 +34,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         # The tail of each chat's queue; removed when the chat goes idle, so memory stays
         # proportional to the chats being served right now, not to every chat ever seen.
         self._tails: dict[int, asyncio.Future[None]] = {}
+        self._queued: dict[int, int] = {}  # updates waiting or running, per chat
 
     @staticmethod
     def _key(update: object) -> int | None:
@@ -46,6 +50,15 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if key is None:
             await coroutine
             return
+        queued = self._queued.get(key, 0)
+        if queued >= MAX_QUEUED_PER_CHAT:
+            # PTB takes a concurrency slot before we wait for the chat's turn, so one chat's
+            # backlog must stay small or it would hold every slot and stall all other chats.
+            _LOGGER.info("dropping an update: %d already queued for that chat", queued)
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            return
+        self._queued[key] = queued + 1
         previous = self._tails.get(key)
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._tails[key] = mine
@@ -57,6 +70,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             mine.set_result(None)
             if self._tails.get(key) is mine:
                 del self._tails[key]
+            remaining = self._queued[key] - 1
+            if remaining:
+                self._queued[key] = remaining
+            else:
+                del self._queued[key]
 
     async def initialize(self) -> None:
         """Nothing to set up."""
