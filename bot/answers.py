@@ -217,10 +217,16 @@ class AnswerBuilder:
         for lead in data.leads:
             consent_time = lead.consent_given_at.isoformat(timespec="minutes")
             builder.bold(self._t(language, "mydata.lead", reference=lead.reference)).paragraph()
+            not_given = self._t(language, "join.not_given")
+            cluster = (
+                self._kb.cluster(lead.cluster_id).name
+                if self._kb.has_cluster(lead.cluster_id)
+                else lead.cluster_id
+            )
             rows = [
-                ("join.field.cluster", lead.cluster_id),
+                ("join.field.cluster", cluster),
                 ("join.field.company_name", lead.company_name),
-                ("join.field.enterprise_number", lead.enterprise_number or "—"),
+                ("join.field.enterprise_number", lead.enterprise_number or not_given),
                 ("join.field.activity", lead.activity),
                 (
                     "join.field.company_type",
@@ -229,8 +235,8 @@ class AnswerBuilder:
                 ("join.field.location", self._t(language, f"join.location.{lead.location.value}")),
                 ("join.field.contact_name", lead.contact_name),
                 ("join.field.email", lead.email),
-                ("join.field.phone", lead.phone or "—"),
-                ("mydata.status", lead.status.value),
+                ("join.field.phone", lead.phone or not_given),
+                ("mydata.status", self._t(language, f"staff.statuses.{lead.status.value}")),
                 ("mydata.created", lead.created_at.isoformat(timespec="minutes")),
                 ("mydata.consent", f"{lead.consent_version}, {consent_time}"),
             ]

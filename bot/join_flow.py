@@ -219,7 +219,7 @@ class JoinFlow:
                     *(Button(c.name, f"jc:{c.id}") for c in clusters[index : index + 2])
                 )
             builder.buttons(Button(self._t(language, "join.not_sure"), "jc:?"))
-            builder.buttons(Button(self._t(language, "join.cancel"), "jx"))
+            self._controls(builder, language, flow)  # Back too when changing it from the summary
             return builder.build()
         if step is Step.DESCRIBE_ACTIVITY:
             builder.paragraph(self._t(language, "join.ask.describe"))
@@ -380,7 +380,9 @@ class JoinFlow:
                 self.prompt(flow, language, self._error(language, Step.ACTIVITY, result.error))
             ]
         assert isinstance(result, Valid)
-        flow["answers"]["activity"] = result.value
+        if not flow["answers"].get("activity"):
+            # The description doubles as the activity, but never replaces one already given.
+            flow["answers"]["activity"] = result.value
         fits = self._matcher.recommend(result.value)[:RECOMMENDATIONS_SHOWN]
         self._go(flow, Step.CLUSTER)
         builder = ReplyBuilder()

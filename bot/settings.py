@@ -116,8 +116,8 @@ def load_settings(
     webhook_url = get("WEBHOOK_URL")
     webhook_secret = get("WEBHOOK_SECRET")
     if webhook_url is not None:
-        if not webhook_url.startswith(("https://", "http://")):
-            raise SettingsError("WEBHOOK_URL must be an https:// URL")
+        if not webhook_url.startswith("https://"):
+            raise SettingsError("WEBHOOK_URL must be an https:// URL (Telegram refuses others)")
         if webhook_secret is None:
             raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
     if webhook_secret is not None and not _WEBHOOK_SECRET.match(webhook_secret):

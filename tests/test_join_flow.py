@@ -102,3 +102,30 @@ async def test_storage_failure_keeps_the_summary_and_stores_nothing(
     [done] = await dialogue.on_action(USER, state, f"jok:{key}")
     assert "W-000001" in done.plain_text()
     assert state.join is None
+
+
+async def test_changing_the_cluster_with_not_sure_keeps_the_activity(
+    parts: tuple[Dialogue, Clock, Database],
+) -> None:
+    dialogue, _clock, _database = parts
+    state = ConversationState()
+    await dialogue.on_command(USER, state, "join", "plastiwin")
+    for text in ["ACME", "0203.201.340", "Moules industriels"]:
+        await dialogue.on_text(USER, state, text)
+    await dialogue.on_action(USER, state, "jt:sme")
+    await dialogue.on_action(USER, state, "jl:wallonia")
+    for text in ["Ann", "ann@acme.be"]:
+        await dialogue.on_text(USER, state, text)
+    await dialogue.on_action(USER, state, "js")
+    await dialogue.on_action(USER, state, "jy")
+    await dialogue.on_action(USER, state, "jed")
+    [cluster_step] = await dialogue.on_action(USER, state, "je:cluster")
+    buttons = [b.action for row in cluster_step.buttons for b in row]
+    assert "jb" in buttons  # changing one answer can be abandoned without losing the rest
+    await dialogue.on_action(USER, state, "jc:?")
+    await dialogue.on_text(USER, state, "Nous faisons des films d'animation")
+    [summary] = await dialogue.on_action(USER, state, "jc:twist")
+    text = summary.plain_text()
+    assert "TWIST" in text
+    assert "Moules industriels" in text
+    assert "films d'animation" not in text

@@ -197,3 +197,8 @@ def test_the_token_and_webhook_secret_stay_out_of_repr() -> None:
     assert settings.telegram_bot_token == TOKEN
     assert TOKEN.split(":")[1] not in repr(settings)
     assert "s3cret_value" not in repr(settings)
+
+
+def test_a_plain_http_webhook_is_refused() -> None:
+    with pytest.raises(SettingsError, match="WEBHOOK_URL"):
+        load_settings({"WEBHOOK_URL": "http://bot.example.org/hook", "WEBHOOK_SECRET": "s"}, None)
