@@ -84,10 +84,6 @@ class ConversationStore:
             )
         self._remember(user_id, encoded)
 
-    def forget(self, user_id: int) -> None:
-        """Drop the cached copy (after the rows were erased behind our back by /forget)."""
-        self._cache.pop(user_id, None)
-
     async def with_join_flow(self) -> list[tuple[int, ConversationState]]:
         """Every user with a join flow in progress (for the idle-flow job)."""
         rows = await self._db.fetch_all(

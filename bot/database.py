@@ -28,7 +28,6 @@ Usage::
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -140,7 +139,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             UNIQUE (text, language)
         );
 
-        -- python-telegram-bot persistence (see bot/sqlite_persistence.py for the key format).
+        -- per-user bot state (see the key format below and bot/conversation_store.py).
         CREATE TABLE persistence (
             kind       TEXT NOT NULL,
             key        TEXT NOT NULL,
@@ -169,41 +168,21 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
 )
 
 
-# Key format of the `persistence` table, shared by bot/sqlite_persistence.py (which writes it)
-# and bot/user_store.py's PrivacyStore (which exports and forgets a user's rows):
-#   user_data, chat_data  key = the decimal user/chat id: "12345", "-100987" (groups are < 0)
-#   bot_data, callback_data  key = "" (one row each)
-#   conversations  key = JSON array [handler name, [conversation key parts]], compact:
-#                  '["join",[12345,12345]]'. The parts are PTB's ConversationKey, i.e. chat id
-#                  and/or user id (or message ids with per_message=True), so a user's rows are
-#                  those whose parts contain their id.
-# In a private chat the chat id equals the user id, so that chat_data row is theirs too.
+# Key format of the `persistence` table. bot/conversation_store.py writes one row per user:
+#   kind "user_data", key = the decimal user id ("12345"), data = the conversation state.
+# PrivacyStore (bot/user_store.py) exports and forgets a user's rows. Its query also covers the
+# other kinds this table was designed for (chat_data of a private chat, whose id is the user's;
+# conversations keyed by JSON arrays of ids) so that no future writer can hide data from
+# /mydata and /forget.
 PERSISTENCE_USER_DATA = "user_data"
-PERSISTENCE_CHAT_DATA = "chat_data"
-PERSISTENCE_BOT_DATA = "bot_data"
-PERSISTENCE_CALLBACK_DATA = "callback_data"
-PERSISTENCE_CONVERSATIONS = "conversations"
 
-# The rows of `persistence` that belong to the user bound as `:user_id` (an int); kinds spelt
-# out because this is SQL text (tests/test_user_store.py checks that forget_user finds the rows
-# SQLitePersistence writes).
+# The rows of `persistence` that belong to the user bound as `:user_id` (an int).
 PERSISTENCE_ROWS_OF_USER = """
     (kind IN ('user_data', 'chat_data') AND key = CAST(:user_id AS TEXT))
     OR (kind = 'conversations' AND EXISTS (
         SELECT 1 FROM json_each(persistence.key, '$[1]')
         WHERE json_each.type = 'integer' AND json_each.value = :user_id))
 """
-
-
-def conversation_storage_key(name: str, key: Sequence[int | str]) -> str:
-    """The `persistence.key` of one conversation of handler `name` (format above)."""
-    return json.dumps([name, list(key)], separators=(",", ":"), ensure_ascii=False)
-
-
-def parse_conversation_storage_key(stored: str) -> tuple[str, tuple[int | str, ...]]:
-    """Inverse of `conversation_storage_key`."""
-    name, parts = json.loads(stored)
-    return str(name), tuple(parts)
 
 
 def utc_now() -> datetime:

@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -267,6 +267,13 @@ class UnansweredQuestionStore:
                 (status.value, limit),
             )
         return [_question_from_row(row) for row in rows]
+
+    async def purge_older_than(self, days: int) -> int:
+        """Erase questions older than `days` (they hold what people typed); return how many."""
+        cutoff = format_timestamp(self._clock() - timedelta(days=days))
+        return await self._db.execute(
+            "DELETE FROM unanswered_questions WHERE created_at < ?", (cutoff,)
+        )
 
     async def set_status(
         self, question_id: int, status: QuestionStatus, assigned_intent: str | None = None

@@ -31,7 +31,9 @@ async def expire_idle_join_flows(context: AssistantContext) -> None:
     """End join flows left alone for 30 minutes, telling their users the answers are gone."""
     services = context.services
     flow = services.dialogue.join_flow
-    for user_id, state in await services.conversations.with_join_flow():
+    for user_id, _stale in await services.conversations.with_join_flow():
+        # Read again right before deciding: the user may have answered since the scan.
+        state = await services.conversations.load(user_id)
         if state.join is None or not flow.is_idle(state.join):
             continue
         state.join = None
@@ -44,14 +46,17 @@ async def expire_idle_join_flows(context: AssistantContext) -> None:
 
 
 async def purge_old_leads(context: AssistantContext) -> None:
-    """Erase leads older than LEAD_RETENTION_DAYS (a daily job)."""
+    """Erase leads and unanswered questions older than LEAD_RETENTION_DAYS (a daily job)."""
     services = context.services
-    removed = await services.leads.purge_older_than(services.settings.lead_retention_days)
-    if removed:
+    days = services.settings.lead_retention_days
+    leads = await services.leads.purge_older_than(days)
+    questions = await services.unanswered.purge_older_than(days)
+    if leads or questions:
         _LOGGER.info(
-            "retention: erased %d leads older than %d days",
-            removed,
-            services.settings.lead_retention_days,
+            "retention: erased %d leads and %d questions older than %d days",
+            leads,
+            questions,
+            days,
         )
 
 

@@ -78,10 +78,11 @@ def _staff_chat(context: AssistantContext, chat: Chat | None) -> bool:
 
 
 async def _language(context: AssistantContext, user: User) -> Language:
-    state = await context.conversation()
-    language = await context.services.dialogue.language_for(user_ref(user), state)
-    await context.save_conversation(state)
-    return language
+    # Read only: saving here could overwrite a newer state written by the staff member's
+    # private chat, which runs concurrently with the staff group.
+    return await context.services.dialogue.language_for(
+        user_ref(user), await context.conversation()
+    )
 
 
 async def _send_prompt(context: AssistantContext, chat: Chat, reply: Reply) -> None:

@@ -322,3 +322,12 @@ async def test_question_tally_counts_per_intent_and_outcome(
     # Nothing personal is kept: no text, no user.
     columns = [row[1] for row in await database.fetch_all("PRAGMA table_info(question_log)")]
     assert columns == ["id", "intent", "language", "outcome", "created_at"]
+
+
+async def test_old_unanswered_questions_are_purged(database: Database, clock: FakeClock) -> None:
+    store = UnansweredQuestionStore(database, clock)
+    await store.record(ALICE, "old question", "fr", 0.1, None)
+    clock.now += timedelta(days=731)
+    await store.record(ALICE, "new question", "fr", 0.1, None)
+    assert await store.purge_older_than(730) == 1
+    assert [q.text for q in await store.recent(status=None)] == ["new question"]
