@@ -12,6 +12,8 @@ from bot.replies import Button, Reply, ReplyBuilder
 from bot.user_store import UserData
 from knowledge.model import Cluster, Intent, KnowledgeBase, Language, Sourced
 
+# Intents for which "it" can mean the cluster discussed just before ("how do I join it?").
+CONTEXTUAL_INTENTS = frozenset({"cluster_info", "how_to_join"})
 # How many keywords to quote back when explaining a recommendation.
 REASON_KEYWORDS = 3
 
@@ -93,10 +95,9 @@ class AnswerBuilder:
         self, language: Language, intents: list[str], cluster_id: str | None
     ) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "did_you_mean"))
-        contextual = {"cluster_info", "how_to_join"}
         builder.button_column(
             [
-                self.intent_button(language, i, cluster_id if i in contextual else None)
+                self.intent_button(language, i, cluster_id if i in CONTEXTUAL_INTENTS else None)
                 for i in intents
             ]
         )

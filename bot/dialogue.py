@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.answers import AnswerBuilder
+from bot.answers import CONTEXTUAL_INTENTS, AnswerBuilder
 from bot.catalogue import Catalogue
 from bot.join_flow import JoinFlow
 from bot.matching import ClusterFit, Match, Matcher
@@ -29,8 +29,6 @@ _LOGGER = logging.getLogger(__name__)
 JOIN_ACTIONS = frozenset(
     {"jc", "jb", "js", "jt", "jl", "jy", "jn", "jed", "je", "jok", "jx", "jr"}
 )
-# Intents for which "it" can mean the cluster discussed just before.
-CONTEXTUAL_INTENTS = frozenset({"cluster_info", "how_to_join"})
 
 
 class UnansweredQuestions(Protocol):
@@ -143,7 +141,7 @@ class Dialogue:
                 state.language = stored
             state.language_loaded = True
 
-    def _fallback_language(self, user: UserRef, state: ConversationState) -> Language:
+    def fallback_language(self, user: UserRef, state: ConversationState) -> Language:
         """The user's choice, else their last question's language, else their app's, else ours."""
         if state.language:
             return state.language
@@ -157,7 +155,7 @@ class Dialogue:
     async def language_for(self, user: UserRef, state: ConversationState) -> Language:
         """The language to use for a reply that does not answer a text (buttons, commands)."""
         await self._load_language(user, state)
-        return self._fallback_language(user, state)
+        return self.fallback_language(user, state)
 
     async def set_language(
         self, user: UserRef, state: ConversationState, language: Language
@@ -174,7 +172,7 @@ class Dialogue:
     ) -> list[Reply]:
         """Answer a message. `text` is None for a sticker, photo or voice message."""
         await self._load_language(user, state)
-        fallback = self._fallback_language(user, state)
+        fallback = self.fallback_language(user, state)
         replies: list[Reply] = []
         if state.join is not None:
             if not self.join_flow.is_idle(state.join):

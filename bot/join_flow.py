@@ -13,11 +13,12 @@ import logging
 import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
 from bot.catalogue import Catalogue
+from bot.database import utc_now
 from bot.lead_store import LeadStore
 from bot.lead_validation import (
     ACTIVITY_MAX_LENGTH,
@@ -100,10 +101,6 @@ ORDER = [
 LeadCreated = Callable[[Lead], Awaitable[None]]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class JoinFlow:
     """Runs the join flow on a state dict; every method returns the replies to show."""
 
@@ -115,7 +112,7 @@ class JoinFlow:
         leads: LeadStore,
         *,
         on_lead_created: LeadCreated | None = None,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._kb = knowledge
         self._matcher = matcher

@@ -8,9 +8,9 @@ import traceback
 from telegram import Update
 from telegram.error import Forbidden
 
+from bot.dialogue import ConversationState, UserRef
 from handlers.context import AssistantContext, user_ref
 from handlers.sending import send_replies
-from knowledge.model import LANGUAGES, Language
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -29,15 +29,11 @@ async def on_error(update: object, context: AssistantContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     dialogue = context.services.dialogue
-    language: Language = context.services.settings.default_language
-    client = (getattr(update.effective_user, "language_code", None) or "")[:2]
-    if client in LANGUAGES:
-        language = client
+    user = user_ref(update.effective_user) if update.effective_user else UserRef(0)
+    # Without the stored state: the app's language, else ours.
+    language = dialogue.fallback_language(user, ConversationState())
     try:
-        if update.effective_user is not None:
-            language = await dialogue.language_for(
-                user_ref(update.effective_user), await context.conversation()
-            )
+        language = await dialogue.language_for(user, await context.conversation())
     except Exception:  # the failure may be the very storage that holds the language
         _LOGGER.warning("update %s: apologising in the app's language", update_id)
     try:
