@@ -7,6 +7,7 @@ buttons, source line). Keeping it apart keeps the dialogue's rules short and rea
 from __future__ import annotations
 
 from bot.catalogue import Catalogue
+from bot.lead_display import lead_fields, status_label
 from bot.matching import ClusterFit
 from bot.replies import Button, Reply, ReplyBuilder
 from bot.user_store import UserData
@@ -27,6 +28,9 @@ class AnswerBuilder:
 
     def _t(self, language: Language, key: str, **values: object) -> str:
         return self._catalogue.text(language, key, **values)
+
+    def _label(self, language: Language, key: str) -> str:
+        return self._t(language, "join.label", field=self._t(language, key))
 
     # -- pieces ---------------------------------------------------------------------------------
 
@@ -218,32 +222,24 @@ class AnswerBuilder:
         for lead in data.leads:
             consent_time = lead.consent_given_at.isoformat(timespec="minutes")
             builder.bold(self._t(language, "mydata.lead", reference=lead.reference)).paragraph()
-            not_given = self._t(language, "join.not_given")
-            cluster = (
-                self._kb.cluster(lead.cluster_id).name
-                if self._kb.has_cluster(lead.cluster_id)
-                else lead.cluster_id
-            )
             rows = [
-                ("join.field.cluster", cluster),
-                ("join.field.company_name", lead.company_name),
-                ("join.field.enterprise_number", lead.enterprise_number or not_given),
-                ("join.field.activity", lead.activity),
+                *lead_fields(lead, self._kb, self._catalogue, language),
                 (
-                    "join.field.company_type",
-                    self._t(language, f"join.type.{lead.company_type.value}"),
+                    self._label(language, "mydata.status"),
+                    status_label(lead, self._catalogue, language),
                 ),
-                ("join.field.location", self._t(language, f"join.location.{lead.location.value}")),
-                ("join.field.contact_name", lead.contact_name),
-                ("join.field.email", lead.email),
-                ("join.field.phone", lead.phone or not_given),
-                ("mydata.status", self._t(language, f"staff.statuses.{lead.status.value}")),
-                ("mydata.created", lead.created_at.isoformat(timespec="minutes")),
-                ("mydata.consent", f"{lead.consent_version}, {consent_time}"),
+                (
+                    self._label(language, "mydata.created"),
+                    lead.created_at.isoformat(timespec="minutes"),
+                ),
+                (
+                    self._label(language, "mydata.consent"),
+                    f"{lead.consent_version}, {consent_time}",
+                ),
             ]
-            for key, value in rows:
-                label = self._t(language, "join.label", field=self._t(language, key))
-                builder.text(label + " ").text(value).paragraph()
+            for name, value in rows:
+                builder.text(name + " ").text(value).line()
+            builder.paragraph()
         if data.consents:
             builder.paragraph(self._t(language, "mydata.consents", count=len(data.consents)))
         if data.unanswered_questions:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.catalogue import Catalogue
+from bot.lead_display import lead_fields, status_label
 from bot.lead_store import LeadStore
 from bot.leads import Lead
 from bot.replies import Button, Reply, ReplyBuilder
@@ -27,30 +28,17 @@ def lead_summary(
 ) -> ReplyBuilder:
     """The lead's fields, one per line, ready for more paragraphs or buttons."""
 
-    def t(key: str, **values: object) -> str:
-        return catalogue.text(language, key, **values)
+    def label(key: str) -> str:
+        return catalogue.text(language, "join.label", field=catalogue.text(language, key))
 
-    cluster = (
-        knowledge.cluster(lead.cluster_id).name
-        if knowledge.has_cluster(lead.cluster_id)
-        else lead.cluster_id
-    )
     rows = [
-        ("join.field.cluster", cluster),
-        ("join.field.company_name", lead.company_name),
-        ("join.field.enterprise_number", lead.enterprise_number or t("join.not_given")),
-        ("join.field.activity", lead.activity),
-        ("join.field.company_type", t(f"join.type.{lead.company_type.value}")),
-        ("join.field.location", t(f"join.location.{lead.location.value}")),
-        ("join.field.contact_name", lead.contact_name),
-        ("join.field.email", lead.email),
-        ("join.field.phone", lead.phone or t("join.not_given")),
-        ("staff.language", lead.language),
-        ("staff.status", t(f"staff.statuses.{lead.status.value}")),
+        *lead_fields(lead, knowledge, catalogue, language),
+        (label("staff.language"), lead.language),
+        (label("staff.status"), status_label(lead, catalogue, language)),
     ]
     builder = ReplyBuilder()
-    for key, value in rows:
-        builder.bold(t("join.label", field=t(key)) + " ").text(value).line()
+    for name, value in rows:
+        builder.bold(name + " ").text(value).line()
     return builder
 
 
