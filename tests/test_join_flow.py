@@ -129,3 +129,24 @@ async def test_changing_the_cluster_with_not_sure_keeps_the_activity(
     assert "TWIST" in text
     assert "Moules industriels" in text
     assert "films d'animation" not in text
+
+
+# The consent texts each CONSENT_VERSION stands for. Changing a text without a new version would
+# make stored leads cite a version whose words they never saw: add the new version here instead.
+CONSENT_TEXTS = {"2026-11-26": "d62b743402402efa5e4a0f5e03bf50a0e36bcb2a16c61edc9149124b9a66091d"}
+
+
+def test_the_consent_text_changes_only_with_its_version() -> None:
+    import hashlib
+
+    from bot.join_flow import CONSENT_VERSION
+
+    catalogue = Catalogue.load()
+    both = (
+        catalogue.text("fr", "join.consent_text")
+        + "\n"
+        + catalogue.text("en", "join.consent_text")
+    )
+    assert CONSENT_TEXTS.get(CONSENT_VERSION) == hashlib.sha256(both.encode()).hexdigest(), (
+        "join.consent_text changed: give it a new CONSENT_VERSION in bot/join_flow.py"
+    )
