@@ -119,7 +119,11 @@ async def on_staff_command(update: Update, context: AssistantContext) -> None:
     if name == "leads":
         lead_filter = workspace.parse_export_filter(argument)
         if lead_filter is None:
-            lead_filter = LeadFilter()
+            # A mistyped filter must not silently show every lead as if it had been applied.
+            await send_replies(
+                context.bot, chat.id, [workspace.notice(language, "staff_ws.leads_usage")]
+            )
+            return
         page_filter = LeadFilter(lead_filter.status, lead_filter.cluster_id)
         await send_replies(
             context.bot, chat.id, [await workspace.lead_page(language, 0, page_filter)]

@@ -330,3 +330,10 @@ async def test_daily_digest_goes_to_the_staff_chat(
     assert "Résumé du jour" in digest.text
     assert "Nouvelles demandes des dernières 24 heures : 2" in digest.text
     assert "Toujours « nouvelles » après deux jours : 0" in digest.text
+
+
+async def test_a_mistyped_leads_filter_gets_the_usage(bot: RunningBot) -> None:
+    [usage] = await bot.ask(STAFF_ID, "/leads nouvel plastiwn")
+    assert usage.text.startswith("Utilisation : /leads")
+    [page] = await bot.ask(STAFF_ID, "/leads new plastiwin")
+    assert not page.text.startswith("Utilisation")
