@@ -16,28 +16,35 @@ from bot.join_flow import JoinFlow, Step
 from bot.matching import Matcher
 from bot.services import build_dialogue
 from knowledge.model import KnowledgeBase
+from tests.clock import FakeClock
 
 USER = UserRef(7, "fr")
+
+
+async def fill_to_summary(dialogue: Dialogue, activity: str) -> ConversationState:
+    """A PLASTIWIN request answered up to its summary."""
+    state = ConversationState()
+    await dialogue.on_command(USER, state, "join", "plastiwin")
+    for text in ["ACME", "0203.201.340", activity]:
+        await dialogue.on_text(USER, state, text)
+    await dialogue.on_action(USER, state, "jt:sme")
+    await dialogue.on_action(USER, state, "jl:wallonia")
+    for text in ["Ann", "ann@acme.be", "+32 471 12 34 56"]:
+        await dialogue.on_text(USER, state, text)
+    await dialogue.on_action(USER, state, "jy")
+    return state
 
 
 def in_flow(state: ConversationState) -> bool:
     return state.join is not None
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 async def parts(
     tmp_path: Path, knowledge: KnowledgeBase
-) -> AsyncIterator[tuple[Dialogue, Clock, Database]]:
+) -> AsyncIterator[tuple[Dialogue, FakeClock, Database]]:
     database = await Database.open(tmp_path / "flow.sqlite3")
-    clock = Clock()
+    clock = FakeClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     matcher = Matcher(knowledge)
     catalogue = Catalogue.load()
     dialogue = build_dialogue(knowledge, matcher, catalogue, database, clock=clock)
@@ -47,7 +54,9 @@ async def parts(
         await database.close()
 
 
-async def test_idle_flow_is_discarded_with_a_note(parts: tuple[Dialogue, Clock, Database]) -> None:
+async def test_idle_flow_is_discarded_with_a_note(
+    parts: tuple[Dialogue, FakeClock, Database],
+) -> None:
     dialogue, clock, _database = parts
     state = ConversationState()
     await dialogue.on_command(USER, state, "join", "tweed")
@@ -64,7 +73,9 @@ async def test_idle_flow_is_discarded_with_a_note(parts: tuple[Dialogue, Clock, 
     assert len(replies) == 2
 
 
-async def test_buttons_of_an_ended_flow_are_stale(parts: tuple[Dialogue, Clock, Database]) -> None:
+async def test_buttons_of_an_ended_flow_are_stale(
+    parts: tuple[Dialogue, FakeClock, Database],
+) -> None:
     dialogue, _clock, _database = parts
     state = ConversationState()
     for action in ("jt:sme", "jl:abroad", "jy", "jb", "je:email", "jok:deadbeefdeadbeef"):
@@ -73,18 +84,10 @@ async def test_buttons_of_an_ended_flow_are_stale(parts: tuple[Dialogue, Clock, 
 
 
 async def test_storage_failure_keeps_the_summary_and_stores_nothing(
-    parts: tuple[Dialogue, Clock, Database], tmp_path: Path
+    parts: tuple[Dialogue, FakeClock, Database], tmp_path: Path
 ) -> None:
     dialogue, _clock, database = parts
-    state = ConversationState()
-    await dialogue.on_command(USER, state, "join", "plastiwin")
-    for text in ["ACME", "0203.201.340", "Moules"]:
-        await dialogue.on_text(USER, state, text)
-    await dialogue.on_action(USER, state, "jt:sme")
-    await dialogue.on_action(USER, state, "jl:wallonia")
-    for text in ["Ann", "ann@acme.be", "+32 471 12 34 56"]:
-        await dialogue.on_text(USER, state, text)
-    await dialogue.on_action(USER, state, "jy")
+    state = await fill_to_summary(dialogue, "Moules")
     assert state.join is not None
     assert JoinFlow.step_of(state.join) is Step.SUMMARY
     key = state.join["key"]
@@ -105,19 +108,10 @@ async def test_storage_failure_keeps_the_summary_and_stores_nothing(
 
 
 async def test_changing_the_cluster_with_not_sure_keeps_the_activity(
-    parts: tuple[Dialogue, Clock, Database],
+    parts: tuple[Dialogue, FakeClock, Database],
 ) -> None:
     dialogue, _clock, _database = parts
-    state = ConversationState()
-    await dialogue.on_command(USER, state, "join", "plastiwin")
-    for text in ["ACME", "0203.201.340", "Moules industriels"]:
-        await dialogue.on_text(USER, state, text)
-    await dialogue.on_action(USER, state, "jt:sme")
-    await dialogue.on_action(USER, state, "jl:wallonia")
-    for text in ["Ann", "ann@acme.be"]:
-        await dialogue.on_text(USER, state, text)
-    await dialogue.on_action(USER, state, "js")
-    await dialogue.on_action(USER, state, "jy")
+    state = await fill_to_summary(dialogue, "Moules industriels")
     await dialogue.on_action(USER, state, "jed")
     [cluster_step] = await dialogue.on_action(USER, state, "je:cluster")
     buttons = [b.action for row in cluster_step.buttons for b in row]

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +20,9 @@ from bot.database import MIGRATIONS, Database, split_statements
 from bot.lead_store import LeadNotFoundError, LeadStore, parse_reference
 from bot.lead_validation import company_key
 from bot.leads import CompanyType, Consent, LeadStatus, Location, NewLead, StatusChange
+from tests.clock import START, FakeClock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 def new_lead(**changes: Any) -> NewLead:

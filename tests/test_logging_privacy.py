@@ -106,6 +106,28 @@ async def test_conversation_logs_no_token_and_no_personal_data(
     check_records(caplog.records, secrets)
 
 
+async def start_bot(api: FakeBotApi, tmp_path: Path, log_level: str) -> asyncio.subprocess.Process:
+    """`python -m bot run` against `api`, with only the settings it needs."""
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "DATABASE_PATH": str(tmp_path / "assistant.sqlite3"),
+        "LOG_LEVEL": log_level,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,  # no stray .env from the developer's checkout
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
 @pytest.mark.parametrize(
     "log_level",
     [
@@ -116,24 +138,7 @@ async def test_conversation_logs_no_token_and_no_personal_data(
 async def test_bot_run_answers_stops_on_sigterm_and_keeps_the_token_out_of_stderr(
     api: FakeBotApi, tmp_path: Path, log_level: str
 ) -> None:
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_BASE_URL": api.base_url,
-        "DATABASE_PATH": str(tmp_path / "assistant.sqlite3"),
-        "LOG_LEVEL": log_level,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,  # no stray .env from the developer's checkout
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(api, tmp_path, log_level)
     try:
         await api.wait_for(lambda: bool(api.calls("getUpdates")), timeout=15)
         api.user_message(USER, RETRIED_QUESTION)
@@ -158,24 +163,7 @@ async def test_a_rejected_token_exits_2_without_quoting_it(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
     api.fail_next("getMe", status=401, description="Unauthorized", times=10)
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "TELEGRAM_BOT_TOKEN": api.token,
-        "TELEGRAM_BASE_URL": api.base_url,
-        "DATABASE_PATH": str(tmp_path / "assistant.sqlite3"),
-        "LOG_LEVEL": "DEBUG",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=tmp_path,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(api, tmp_path, "DEBUG")
     try:
         _stdout, stderr_bytes = await asyncio.wait_for(process.communicate(), timeout=20)
     finally:

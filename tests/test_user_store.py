@@ -6,7 +6,7 @@ import dataclasses
 import json
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -29,23 +29,10 @@ from bot.user_store import (
     UnansweredQuestionStore,
     UserSettingsStore,
 )
+from tests.clock import START, FakeClock
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ALICE = 111
 BOB = 222
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 def new_lead(**changes: Any) -> NewLead:
