@@ -244,6 +244,27 @@ def weekly_chart_png(
     return buffer.getvalue()
 
 
+async def weekly_chart(
+    leads: LeadStore,
+    catalogue: Catalogue,
+    language: Language,
+    now: datetime,
+    weeks: int = CHART_WEEKS,
+    knowledge: KnowledgeBase | None = None,
+) -> bytes:
+    """The PNG of leads per week and cluster over the last `weeks` weeks."""
+    counts = await leads.weekly_counts(now - timedelta(weeks=weeks))
+    # Drawing takes a fraction of a second of CPU: off the event loop, so others keep talking.
+    return await asyncio.to_thread(
+        weekly_chart_png,
+        counts,
+        title=catalogue.text(language, "staff_ws.stats.chart_title"),
+        cluster_names={c.id: c.name for c in knowledge.clusters} if knowledge else None,
+        weeks=weeks,
+        today=now.date(),
+    )
+
+
 async def _stats_and_chart(
     settings: Settings, days: int, chart: Path | None, knowledge: KnowledgeBase | None
 ) -> tuple[str, bytes | None]:
@@ -260,16 +281,7 @@ async def _stats_and_chart(
         png: bytes | None = None
         if chart is not None:
             weeks = max(1, -(-days // 7))
-            since = now - timedelta(weeks=weeks)
-            png = weekly_chart_png(
-                await leads.weekly_counts(since),
-                title=catalogue.text(language, "staff_ws.stats.chart_title"),
-                cluster_names=(
-                    {c.id: c.name for c in knowledge.clusters} if knowledge is not None else None
-                ),
-                weeks=weeks,
-                today=now.date(),
-            )
+            png = await weekly_chart(leads, catalogue, language, now, weeks, knowledge)
         return stats_reply(periods, catalogue, language, knowledge).plain_text(), png
     finally:
         await database.close()

@@ -16,10 +16,9 @@ that message (in a group, only the first matching handler runs).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from datetime import UTC, timedelta
+from datetime import UTC
 from datetime import time as time_of_day
 from typing import Any
 
@@ -27,7 +26,7 @@ from telegram import Chat, ForceReply, Message, Update, User
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.lead_stats import CHART_WEEKS, collect_stats, stats_reply, weekly_chart_png
+from bot.lead_stats import CHART_WEEKS, collect_stats, stats_reply, weekly_chart
 from bot.rendering import to_html_messages
 from bot.replies import Reply
 from bot.staff_workspace import (
@@ -174,17 +173,10 @@ async def _stats(context: AssistantContext, chat: Chat, language: Language) -> N
         chat.id,
         [stats_reply(periods, services.catalogue, language, services.knowledge)],
     )
-    weekly = await services.leads.weekly_counts(now - timedelta(weeks=CHART_WEEKS))
-    t = services.catalogue.text
-    # Drawing takes a fraction of a second of CPU: off the event loop, so others keep talking.
-    png = await asyncio.to_thread(
-        weekly_chart_png,
-        weekly,
-        title=t(language, "staff_ws.stats.chart_title"),
-        cluster_names={cluster.id: cluster.name for cluster in services.knowledge.clusters},
-        weeks=CHART_WEEKS,
-        today=now.date(),
+    png = await weekly_chart(
+        services.leads, services.catalogue, language, now, CHART_WEEKS, services.knowledge
     )
+    t = services.catalogue.text
     await context.bot.send_photo(
         chat.id,
         photo=png,
