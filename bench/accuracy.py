@@ -120,21 +120,18 @@ def baseline_predict(knowledge: KnowledgeBase) -> Predict:
             names.append(name)
             name_owners.append(cluster.id)
 
+    def closest(text: str, choices: list[str]) -> tuple[str, float, int] | None:
+        return process.extractOne(
+            text,
+            choices,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            score_cutoff=BASELINE_CUTOFF,
+        )
+
     def predict(text: str) -> tuple[str | None, str | None]:
-        found = process.extractOne(
-            text,
-            examples,
-            scorer=fuzz.WRatio,
-            processor=utils.default_process,
-            score_cutoff=BASELINE_CUTOFF,
-        )
-        named = process.extractOne(
-            text,
-            names,
-            scorer=fuzz.WRatio,
-            processor=utils.default_process,
-            score_cutoff=BASELINE_CUTOFF,
-        )
+        found = closest(text, examples)
+        named = closest(text, names)
         return (
             owners[found[2]] if found else None,
             name_owners[named[2]] if named else None,

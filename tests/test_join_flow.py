@@ -16,7 +16,7 @@ from bot.join_flow import JoinFlow, Step
 from bot.matching import Matcher
 from bot.services import build_dialogue
 from knowledge.model import KnowledgeBase
-from tests.clock import FakeClock
+from tests.sample_data import FakeClock
 
 USER = UserRef(7, "fr")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import sqlite3
 import subprocess
 import sys
@@ -19,29 +18,10 @@ import pytest
 from bot.database import MIGRATIONS, Database, split_statements
 from bot.lead_store import LeadNotFoundError, LeadStore, parse_reference
 from bot.lead_validation import company_key
-from bot.leads import CompanyType, Consent, LeadStatus, Location, NewLead, StatusChange
-from tests.clock import START, FakeClock
+from bot.leads import Consent, LeadStatus, StatusChange
+from tests.sample_data import START, FakeClock, new_lead
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def new_lead(**changes: Any) -> NewLead:
-    """A valid join request; keyword arguments replace fields."""
-    lead = NewLead(
-        user_id=1001,
-        cluster_id="greenwin",
-        company_name="Acme Solar",
-        enterprise_number="0123.456.789",
-        activity="Solar panels",
-        company_type=CompanyType.SME,
-        location=Location.WALLONIA,
-        contact_name="Jeanne Dupont",
-        email="jeanne@example.com",
-        phone="+32471123456",
-        language="fr",
-        consent=Consent(version="2026-01", text="I agree.", given_at=START),
-    )
-    return dataclasses.replace(lead, **changes)
 
 
 @pytest.fixture

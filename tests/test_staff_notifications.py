@@ -11,7 +11,7 @@ from bot.lead_store import LeadStore
 from bot.replies import Reply
 from bot.staff_notifications import StaffNotifier
 from knowledge.model import KnowledgeBase
-from tests.test_lead_store import new_lead
+from tests.sample_data import new_lead
 
 
 async def test_overlapping_passes_announce_each_lead_once(

@@ -31,13 +31,14 @@ import pytest
 
 from bot.dialogue import ConversationState
 from bot.join_flow import CONSENT_VERSION
-from bot.leads import CompanyType, Consent, Location, NewLead
+from bot.leads import Consent, NewLead
 from bot.services import Services
 from bot.settings import Settings
 from bot.user_store import QuestionOutcome
 from knowledge.model import KnowledgeBase
 from tests.conftest import RunningBot
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import FakeBotApi, SentMessage
+from tests.sample_data import new_lead
 from tests.test_join_flow_telegram import confirm_data, fill_until_summary
 
 USER = 6101
@@ -136,18 +137,15 @@ async def fill_until_full(write: Callable[[int], Awaitable[object]]) -> int:
 
 def filler_lead(number: int) -> NewLead:
     """A lead smaller in every column than the one `fill_until_summary` enters."""
-    return NewLead(
+    return new_lead(
         user_id=FILLER_USER,
         cluster_id="plastiwin",
         company_name=f"F{number}",
         enterprise_number=None,
         activity="A",
-        company_type=CompanyType.SME,
-        location=Location.WALLONIA,
         contact_name="C",
         email="c@f.be",
         phone=None,
-        language="fr",
         consent=Consent(version=CONSENT_VERSION, text="ok", given_at=datetime.now(UTC)),
     )
 
@@ -189,6 +187,19 @@ async def test_a_two_second_lock_by_another_process_makes_the_confirm_wait(
 # -- read-only ------------------------------------------------------------------------------------
 
 
+def assert_asked_to_try_later(
+    refused: SentMessage, summary: SentMessage, caplog: pytest.LogCaptureFixture, cause: str
+) -> None:
+    """The user is asked to retry, still at the summary with the same Confirm (nothing typed
+    is lost), and the failure is logged with its cause."""
+    assert TRY_LATER in refused.text
+    assert confirm_data(refused) == confirm_data(summary)
+    [logged] = error_records(caplog, "bot.join_flow")
+    assert logged.getMessage() == "could not store a lead"
+    assert logged.exc_info is not None
+    assert cause in str(logged.exc_info[1])
+
+
 async def test_a_read_only_database_asks_to_try_later_and_stores_nothing(
     running: tuple[RunningBot, Services], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -197,13 +208,7 @@ async def test_a_read_only_database_asks_to_try_later_and_stores_nothing(
     await services.database.connection.execute("PRAGMA query_only = ON")
     [refused] = await bot.press(USER, confirm_data(summary))
 
-    assert TRY_LATER in refused.text
-    # Still at the summary, with the same Confirm: nothing the user typed is lost.
-    assert confirm_data(refused) == confirm_data(summary)
-    [logged] = error_records(caplog, "bot.join_flow")
-    assert logged.getMessage() == "could not store a lead"
-    assert logged.exc_info is not None
-    assert "readonly" in str(logged.exc_info[1])
+    assert_asked_to_try_later(refused, summary, caplog, "readonly")
     assert stored_for(bot, USER) == (0, 0, 0)
     assert count(bot, "SELECT count(*) FROM consents") == 0
 
@@ -230,12 +235,7 @@ async def test_a_full_disk_asks_to_try_later_and_the_same_confirm_works_afterwar
     caplog.clear()
 
     [refused] = await bot.press(USER, confirm_data(summary))
-    assert TRY_LATER in refused.text
-    assert confirm_data(refused) == confirm_data(summary)
-    [logged] = error_records(caplog, "bot.join_flow")
-    assert logged.getMessage() == "could not store a lead"
-    assert logged.exc_info is not None
-    assert "full" in str(logged.exc_info[1])
+    assert_asked_to_try_later(refused, summary, caplog, "full")
     assert stored_for(bot, USER) == (0, 0, 0)
     assert count(bot, "SELECT count(*) FROM consents") == fillers
     assert count(bot, "SELECT count(*) FROM lead_history") == fillers

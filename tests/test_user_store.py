@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -15,7 +14,7 @@ import pytest
 
 from bot.database import Database
 from bot.lead_store import LeadStore
-from bot.leads import CompanyType, Consent, LeadStatus, Location, NewLead
+from bot.leads import CompanyType, Consent, LeadStatus, NewLead
 from bot.user_store import (
     ForgetReport,
     LearnedExampleStore,
@@ -29,29 +28,22 @@ from bot.user_store import (
     UnansweredQuestionStore,
     UserSettingsStore,
 )
-from tests.clock import START, FakeClock
+from tests.sample_data import START, FakeClock
+from tests.sample_data import new_lead as sample_lead
 
 ALICE = 111
 BOB = 222
 
 
 def new_lead(**changes: Any) -> NewLead:
-    """A valid join request; keyword arguments replace fields."""
-    lead = NewLead(
-        user_id=ALICE,
-        cluster_id="greenwin",
-        company_name="Acme Solar",
-        enterprise_number=None,
-        activity="Solar panels",
-        company_type=CompanyType.MICRO,
-        location=Location.WALLONIA,
-        contact_name="Jeanne Dupont",
-        email="jeanne@example.com",
-        phone=None,
-        language="fr",
-        consent=Consent(version="2026-01", text="I agree.", given_at=START),
-    )
-    return dataclasses.replace(lead, **changes)
+    """Alice's request, without the optional fields; keyword arguments replace fields."""
+    defaults: dict[str, Any] = {
+        "user_id": ALICE,
+        "enterprise_number": None,
+        "company_type": CompanyType.MICRO,
+        "phone": None,
+    }
+    return sample_lead(**(defaults | changes))
 
 
 @pytest.fixture
