@@ -26,6 +26,7 @@ cluster's sector keywords; that picks the cluster for `recommend_cluster`.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,20 +38,24 @@ from rapidfuzz.distance import OSA
 from knowledge.model import KnowledgeBase, Language
 from knowledge.text_folding import fold
 
-# Function words: they say nothing about the intent. Interrogatives ("what", "how", "quoi",
-# "comment") are deliberately *not* here: they separate "what is a cluster" from "how to join".
+# Function words: they say nothing about the intent. Interrogatives ("what", "who", "how",
+# "quoi", "qui", "comment") are deliberately *not* here: they separate "what is a cluster" from
+# "how to join" and "who can join". Nor is the infinitive "be"/"être": unlike "is" or "sont", it
+# asks what one can or must *be* ("qui peut être membre ?", "can SMEs be members?"), the mark of
+# an eligibility question; without it "qui peut être membre d'un cluster" reads "membre
+# cluster", like "qui sont les membres de TWEED".
 FRENCH_STOP_WORDS = frozenset(
     """
-    a au aux avec ce ces cet cette dans de des du elle elles en et est etre il ils je la le
+    a au aux avec ce ces cet cette dans de des du elle elles en et est il ils je la le
     les leur leurs lui ma mais me mes moi mon ne nos notre nous on ou par pas pour qu que
-    qui sa se ses son sont sur ta te tes toi ton tu un une vos votre vous y ai as avons avez
+    sa se ses son sont sur ta te tes toi ton tu un une vos votre vous y ai as avons avez
     ont suis es sommes etes etait ete sera serait peux peut pouvez pouvons puis veux veut
     voulons voulez ca cela ceci ici tres bien aussi alors donc svp stp
     """.split()
 )
 ENGLISH_STOP_WORDS = frozenset(
     """
-    a an the and or of to in on at for with by from is are was were be been being am it its
+    a an the and or of to in on at for with by from is are was were been being am it its
     this that these those i me my we us our you your he she they them their his her do does
     did can could would should will shall may might there here so as if then than into about
     please just also very s t d ll re ve m
@@ -109,6 +114,12 @@ CLUSTER_WORDS = frozenset(
     member
     """.split()
 )
+
+# "Qu'est-ce que/qui" is French for "what", but folding drops the elided "qu'" and leaves "est
+# ce", two stop words: "Qu'est-ce qu'un cluster d'entreprises ?" would lose its question word and
+# read "cluster entreprises", like "quel cluster pour mon entreprise ?". So "quoi" (as in "c'est
+# quoi") is added before folding, while "qu'est-ce" can still be told from the yes/no "est-ce".
+WHAT_IS_FRENCH = re.compile(r"\bqu\W*est\W*ce\b", re.IGNORECASE)
 
 CLUSTER_TOKEN = "§cluster"  # noqa: S105 - a placeholder word, not a password
 POLE_TOKEN = "§pole"  # noqa: S105 - a placeholder word, not a password
@@ -265,9 +276,9 @@ class Matcher:
 
     @staticmethod
     def _words(text: str) -> list[str]:
-        """Folded words with chat shorthand expanded."""
+        """Folded words with chat shorthand expanded and "qu'est-ce" marked as "quoi"."""
         words: list[str] = []
-        for word in fold(text).split():
+        for word in fold(WHAT_IS_FRENCH.sub(" quoi est ce ", text)).split():
             expansion = SHORTHAND.get(word)
             words.extend(expansion.split() if expansion else (word,))
         return words
