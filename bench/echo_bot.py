@@ -3,8 +3,9 @@
     TELEGRAM_BOT_TOKEN=... TELEGRAM_BASE_URL=... python bench/echo_bot.py
 
 Same library, same long polling, nothing else: the floor of what answering a message costs.
-With ECHO_PACED=1 it also sends through the same rate limiter as our bot (at most 29 messages a
-second, evenly spaced), so that the cost of pacing itself can be told apart from our work.
+With ECHO_PACED=1 it also sends through the same rate limiter as our bot (Telegram's 30 messages
+a second, bot/telegram_runtime.py), so that the cost of pacing itself can be told apart from our
+work.
 """
 
 import os
@@ -12,7 +13,6 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -34,7 +34,9 @@ def main() -> None:
         .base_url(os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"))
     )
     if os.environ.get("ECHO_PACED") == "1":
-        limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29)
+        from bot.telegram_runtime import TelegramRateLimiter
+
+        limiter = TelegramRateLimiter()
         run(builder.rate_limiter(limiter).concurrent_updates(True).build())
     else:
         run(builder.build())

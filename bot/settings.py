@@ -18,6 +18,25 @@ _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
 # Telegram's rule for X-Telegram-Bot-Api-Secret-Token: 1-256 characters of this set.
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Every variable `load_settings` reads (tests and benchmarks clear them so that a developer's
+# own values cannot change what they measure).
+SETTING_NAMES = frozenset(
+    {
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_BASE_URL",
+        "DATABASE_PATH",
+        "STAFF_USER_IDS",
+        "STAFF_CHAT_ID",
+        "DEFAULT_LANGUAGE",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "WEBHOOK_LISTEN",
+        "WEBHOOK_PORT",
+        "LOG_LEVEL",
+        "LEAD_RETENTION_DAYS",
+        "MESSAGES_PER_SECOND",
+    }
+)
 
 
 class SettingsError(Exception):
@@ -38,6 +57,8 @@ class Settings:
     webhook_port: int = 8443
     log_level: str = "INFO"
     lead_retention_days: int = 730
+    # Telegram's overall limit on messages a bot sends (https://core.telegram.org/bots/faq).
+    messages_per_second: int = 30
 
     @property
     def telegram_file_url(self) -> str:
@@ -143,5 +164,8 @@ def load_settings(
         log_level=log_level,
         lead_retention_days=_integer(
             "LEAD_RETENTION_DAYS", get("LEAD_RETENTION_DAYS") or "730", minimum=1
+        ),
+        messages_per_second=_integer(
+            "MESSAGES_PER_SECOND", get("MESSAGES_PER_SECOND") or "30", minimum=1, maximum=100_000
         ),
     )

@@ -31,6 +31,7 @@ from typing import IO
 
 import pytest
 
+from bot.settings import SETTING_NAMES
 from tests.conftest import RunningBot
 from tests.fake_bot_api import FakeBotApi, SentMessage, WaitTimeoutError
 from tests.test_join_flow_telegram import fill_until_summary
@@ -76,12 +77,7 @@ class BotProcess:
 
     def environment(self) -> dict[str, str]:
         # Nothing of the developer's environment that would change the bot's behaviour.
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(("TELEGRAM_", "WEBHOOK_", "STAFF_", "DATABASE_", "LOG_"))
-            and name not in ("DEFAULT_LANGUAGE", "LEAD_RETENTION_DAYS")
-        }
+        env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
         env.update(
             TELEGRAM_BOT_TOKEN=self.api.token,
             TELEGRAM_BASE_URL=self.api.base_url,

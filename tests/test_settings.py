@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import (
+    SETTING_NAMES,
     TELEGRAM_API_URL,
     Settings,
     SettingsError,
@@ -139,9 +140,11 @@ def test_numbers_and_choices() -> None:
             "LEAD_RETENTION_DAYS": "30",
             "LOG_LEVEL": "debug",
             "DEFAULT_LANGUAGE": "EN",
+            "MESSAGES_PER_SECOND": "100",
         },
         env_file=None,
     )
+    assert settings.messages_per_second == 100
     assert settings.staff_chat_id == -100500
     assert (settings.webhook_port, settings.lead_retention_days) == (8080, 30)
     assert (settings.log_level, settings.default_language) == ("DEBUG", "en")
@@ -161,6 +164,8 @@ def test_numbers_and_choices() -> None:
         ({"WEBHOOK_PORT": "https"}, "WEBHOOK_PORT"),
         ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
         ({"LEAD_RETENTION_DAYS": "0"}, "LEAD_RETENTION_DAYS"),
+        ({"MESSAGES_PER_SECOND": "0"}, "MESSAGES_PER_SECOND"),
+        ({"MESSAGES_PER_SECOND": "fast"}, "MESSAGES_PER_SECOND"),
         ({"STAFF_CHAT_ID": "staff"}, "STAFF_CHAT_ID"),
     ],
 )
@@ -202,3 +207,10 @@ def test_the_token_and_webhook_secret_stay_out_of_repr() -> None:
 def test_a_plain_http_webhook_is_refused() -> None:
     with pytest.raises(SettingsError, match="WEBHOOK_URL"):
         load_settings({"WEBHOOK_URL": "http://bot.example.org/hook", "WEBHOOK_SECRET": "s"}, None)
+
+
+def test_env_example_lists_every_setting_read() -> None:
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    assert set(read_env_file(example)) == SETTING_NAMES
+    # And the example, copied as it is, is a valid configuration.
+    load_settings({}, env_file=example)
