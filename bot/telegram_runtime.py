@@ -107,12 +107,14 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         *,
         messages_per_second: int = 30,
         group_messages_per_minute: int = 20,
+        group_period: float = 60.0,
         max_retry_after: int = 5,
         network_retries: int = 4,
         first_delay: float = 0.5,
     ) -> None:
         self._overall = SendWindow(messages_per_second, 1.0)
         self._group_limit = group_messages_per_minute
+        self._group_period = group_period
         self._groups: dict[int | str, SendWindow] = {}
         self._max_retry_after = max_retry_after
         self._network_retries = network_retries
@@ -134,7 +136,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
                 # written to in the last minute, not every group ever seen.
                 for key in [k for k, w in self._groups.items() if w.idle]:
                     del self._groups[key]
-            window = self._groups[group] = SendWindow(self._group_limit, 60.0)
+            window = self._groups[group] = SendWindow(self._group_limit, self._group_period)
         return window
 
     async def _send_once(
@@ -149,7 +151,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             await self._not_paused.wait()
             return await callback(*args, **kwargs)
         async with contextlib.AsyncExitStack() as stack:
-            group = _group_of(chat_id)
+            group = group_of(chat_id)
             if group is not None:
                 await stack.enter_async_context(self._group_window(group).slot())
             await stack.enter_async_context(self._overall.slot())
@@ -210,7 +212,7 @@ def _seconds(error: RetryAfter) -> float:
     return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
 
 
-def _group_of(chat_id: object) -> int | str | None:
+def group_of(chat_id: object) -> int | str | None:
     """The group a chat ID names, or None for a private chat (groups have negative IDs)."""
     if isinstance(chat_id, str):
         try:
