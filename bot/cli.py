@@ -236,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if arguments.kb_command == "check":
                 return command_kb_check(directory, sys.stdout)
             if arguments.kb_command == "learned":
-                from bot.staff_workspace import run_learned_export_command
+                from bot.learned_export import run_learned_export_command
 
                 return run_learned_export_command(_settings_or_exit(), sys.stdout)
             return command_kb_dump(directory, sys.stdout)

@@ -165,6 +165,22 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
         CREATE INDEX question_log_created_at ON question_log (created_at);
         """,
     ),
+    # 3: the note a staff member was asked for ("Add a note" on a lead card: their next text
+    # message in that chat is the note), so a restart in between does not turn the note into a
+    # question (bot/staff_notes.py). One row per staff member, deleted once 30 minutes old. No
+    # foreign key to leads: a lead erased meanwhile is reported when the note arrives. It holds
+    # the staff member's id, so /mydata and /forget cover it.
+    (
+        3,
+        """
+        CREATE TABLE pending_notes (
+            user_id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            lead_id INTEGER NOT NULL,
+            since   TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 

@@ -33,7 +33,7 @@ from bot.lead_store import LeadStats, LeadStore
 from bot.leads import LeadStatus
 from bot.replies import Reply, ReplyBuilder
 from bot.settings import Settings
-from bot.staff_workspace import group_questions
+from bot.unanswered_review import group_questions
 from bot.user_store import (
     QuestionCounts,
     QuestionLogStore,

@@ -19,6 +19,7 @@ from bot.join_flow import JoinFlow
 from bot.lead_store import LeadStore
 from bot.matching import Matcher
 from bot.settings import Settings
+from bot.staff_notes import PendingNotes
 from bot.staff_notifications import StaffNotifier
 from bot.user_store import (
     LearnedExampleStore,
@@ -38,8 +39,10 @@ def build_dialogue(
     *,
     default_language: Language = "fr",
     clock: Callable[[], datetime] | None = None,
+    privacy: PrivacyStore | None = None,
 ) -> Dialogue:
-    """The dialogue engine with its join flow, over the stores of `database`."""
+    """The dialogue engine with its join flow, over the stores of `database` (and `privacy`,
+    when /forget must also reach what is kept in memory)."""
     leads = LeadStore(database)
     join_flow = (
         JoinFlow(knowledge, matcher, catalogue, leads)
@@ -53,7 +56,7 @@ def build_dialogue(
         unanswered=UnansweredQuestionStore(database),
         preferences=UserSettingsStore(database),
         join_flow=join_flow,
-        privacy=PrivacyStore(database),
+        privacy=privacy or PrivacyStore(database),
         question_log=QuestionLogStore(database),
         default_language=default_language,
     )
@@ -75,6 +78,7 @@ class Services:
     dialogue: Dialogue
     notifier: StaffNotifier
     conversations: ConversationStore
+    pending_notes: PendingNotes
 
     @classmethod
     async def open(cls, settings: Settings, knowledge: KnowledgeBase) -> Services:
@@ -89,8 +93,16 @@ class Services:
             ]
             catalogue = Catalogue.load()
             matcher = Matcher(knowledge, learned=examples)
+            pending_notes = await PendingNotes.load(database, settings.staff_user_ids)
+            # /forget erases a pending note's row; the copy in memory must go with it.
+            privacy = PrivacyStore(database, after_forget=pending_notes.erased)
             dialogue = build_dialogue(
-                knowledge, matcher, catalogue, database, default_language=settings.default_language
+                knowledge,
+                matcher,
+                catalogue,
+                database,
+                default_language=settings.default_language,
+                privacy=privacy,
             )
         except BaseException:
             await database.close()
@@ -105,10 +117,11 @@ class Services:
             unanswered=UnansweredQuestionStore(database),
             question_log=QuestionLogStore(database),
             learned=learned,
-            privacy=PrivacyStore(database),
+            privacy=privacy,
             matcher=matcher,
             dialogue=dialogue,
             conversations=ConversationStore(database),
+            pending_notes=pending_notes,
             notifier=StaffNotifier(
                 dialogue.join_flow.leads, knowledge, catalogue, settings.default_language
             ),

@@ -1,39 +1,44 @@
 """The staff workspace: lead lists and cards, follow-up, unanswered questions, the daily digest.
 
 No Telegram here: `handlers/staff.py` checks that the person is staff, hands this module plain
-ids and strings, and renders the `Reply` objects it returns. Button actions are short
-(`MAX_CALLBACK_BYTES`) and carry ids only, never personal data:
-
-* `sl:<lead>` open a lead; `ss:<lead>:<status>` set its status; `sn:<lead>` add a note;
-* `sp:<page>:<status|->:<cluster|->` a page of the list, with its filters;
-* `sa:<question>` pick an intent; `su:<question>:<intent>` teach it; `sd:<question>` dismiss.
+ids and strings, and renders the `Reply` objects it returns. What a button carries is parsed in
+`bot/staff_actions.py`; alike questions are grouped by `bot/unanswered_review.py`; a note asked
+for and not yet written is kept by `bot/staff_notes.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import TextIO
-
-import yaml
-from rapidfuzz import fuzz
 
 from bot.catalogue import Catalogue
-from bot.database import Database, utc_now
+from bot.database import utc_now
 from bot.lead_export import leads_to_csv
 from bot.lead_store import LeadNotFoundError, LeadStore
 from bot.leads import Lead, LeadStatus, StatusChange
 from bot.matching import Matcher
 from bot.replies import Button, Reply, ReplyBuilder
-from bot.settings import Settings
+from bot.staff_actions import (
+    TARGET_STATUSES,
+    AskNote,
+    AssignQuestion,
+    DismissQuestion,
+    LeadFilter,
+    OpenLead,
+    PickIntent,
+    SetStatus,
+    ShowPage,
+    StaffAction,
+    page_action,
+    parse_status,
+)
+from bot.staff_notes import PendingNotes
 from bot.staff_notifications import lead_summary
+from bot.unanswered_review import QuestionGroup, alike, group_questions
 from bot.user_store import (
-    LearnedExample,
     LearnedExampleStore,
     QuestionNotFoundError,
     QuestionStatus,
@@ -41,210 +46,15 @@ from bot.user_store import (
     UnansweredQuestionStore,
 )
 from knowledge.model import LANGUAGES, KnowledgeBase, Language
-from knowledge.text_folding import fold
 
 PAGE_SIZE = 10
-# Statuses staff can move a lead to ("new" is where every lead starts).
-TARGET_STATUSES = (
-    LeadStatus.CONTACTED,
-    LeadStatus.QUALIFIED,
-    LeadStatus.MEMBER,
-    LeadStatus.REJECTED,
-)
 NOTE_MAX_CHARS = 1000
-# Two questions are "alike" when their folded words match this well (rapidfuzz, 0-100):
-# word order and small typos do not split a group, a different topic does.
-ALIKE_SCORE = 85.0
 # How many open questions /unanswered reads and how many groups it shows at once.
 UNANSWERED_WINDOW = 200
 UNANSWERED_GROUPS = 5
 # Digest: leads still "new" this long after arriving are listed as waiting.
 WAITING_AFTER = timedelta(days=2)
 DIGEST_LIST_LIMIT = 10
-NO_FILTER = "-"
-ACTION_PREFIXES = frozenset({"sl", "ss", "sn", "sp", "sa", "su", "sd"})
-
-
-# -- actions ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class LeadFilter:
-    """Which leads a list or an export shows; None means any."""
-
-    status: LeadStatus | None = None
-    cluster_id: str | None = None
-    since: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class OpenLead:
-    lead_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class SetStatus:
-    lead_id: int
-    status: LeadStatus
-
-
-@dataclass(frozen=True, slots=True)
-class AskNote:
-    lead_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class ShowPage:
-    page: int
-    filter: LeadFilter
-
-
-@dataclass(frozen=True, slots=True)
-class PickIntent:
-    question_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class AssignQuestion:
-    question_id: int
-    intent_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class DismissQuestion:
-    question_id: int
-
-
-StaffAction = (
-    OpenLead | SetStatus | AskNote | ShowPage | PickIntent | AssignQuestion | DismissQuestion
-)
-
-
-def is_staff_action(data: str) -> bool:
-    """Whether a button's data belongs to the staff workspace (valid or not)."""
-    return data.partition(":")[0] in ACTION_PREFIXES
-
-
-def _positive(text: str) -> int | None:
-    # ASCII digits only, bounded: forged data must not reach SQLite as a 10 000-digit number.
-    if not (text.isascii() and text.isdigit()) or len(text) > 12:
-        return None
-    value = int(text)
-    return value if value > 0 else None
-
-
-def parse_action(data: str, knowledge: KnowledgeBase) -> StaffAction | None:
-    """The staff action a button carries, or None for anything malformed or unknown."""
-    kind, *parts = data.split(":")
-    first = _positive(parts[0]) if parts else None
-    if kind == "sp" and len(parts) == 3:
-        page = int(parts[0]) if parts[0].isascii() and parts[0].isdigit() else None
-        status = None if parts[1] == NO_FILTER else _status(parts[1])
-        cluster = None if parts[2] == NO_FILTER else parts[2]
-        if page is None or page > 10**6 or (parts[1] != NO_FILTER and status is None):
-            return None
-        if cluster is not None and not knowledge.has_cluster(cluster):
-            return None
-        return ShowPage(page, LeadFilter(status, cluster))
-    if first is None:
-        return None
-    if len(parts) == 1:
-        single: dict[str, StaffAction] = {
-            "sl": OpenLead(first),
-            "sn": AskNote(first),
-            "sa": PickIntent(first),
-            "sd": DismissQuestion(first),
-        }
-        return single.get(kind)
-    if len(parts) == 2 and kind == "ss":
-        status = _status(parts[1])
-        return SetStatus(first, status) if status in TARGET_STATUSES else None
-    if len(parts) == 2 and kind == "su" and knowledge.has_intent(parts[1]):
-        return AssignQuestion(first, parts[1])
-    return None
-
-
-def _status(text: str) -> LeadStatus | None:
-    try:
-        return LeadStatus(text)
-    except ValueError:
-        return None
-
-
-def page_action(page: int, lead_filter: LeadFilter) -> str:
-    status = lead_filter.status.value if lead_filter.status else NO_FILTER
-    return f"sp:{page}:{status}:{lead_filter.cluster_id or NO_FILTER}"
-
-
-# -- grouping alike questions ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionGroup:
-    """Alike questions, newest first; the first one stands for the group."""
-
-    questions: tuple[UnansweredQuestion, ...]
-
-    @property
-    def first(self) -> UnansweredQuestion:
-        return self.questions[0]
-
-    @property
-    def size(self) -> int:
-        return len(self.questions)
-
-
-def alike(first: str, second: str) -> bool:
-    """Whether two questions say the same thing (folded, word order ignored, typos tolerated)."""
-    a, b = fold(first), fold(second)
-    if a == b:
-        return True
-    return bool(a and b) and fuzz.token_sort_ratio(a, b) >= ALIKE_SCORE
-
-
-def group_questions(questions: Iterable[UnansweredQuestion]) -> list[QuestionGroup]:
-    """Alike questions grouped (each joins the first group whose lead question it is like),
-    biggest groups first, then the most recently asked."""
-    groups: list[list[UnansweredQuestion]] = []
-    for question in questions:
-        for group in groups:
-            if alike(group[0].text, question.text):
-                group.append(question)
-                break
-        else:
-            groups.append([question])
-    ordered = sorted(
-        groups, key=lambda g: (-len(g), -max(q.created_at for q in g).timestamp(), g[0].id)
-    )
-    return [QuestionGroup(tuple(g)) for g in ordered]
-
-
-# -- learned examples as YAML ----------------------------------------------------------------
-
-
-def export_learned_yaml(examples: Iterable[LearnedExample]) -> str:
-    """Learned examples as YAML, by intent then language, ready to paste into the `examples:`
-    of each intent in knowledge/intents.yaml."""
-    by_intent: dict[str, dict[str, list[str]]] = {}
-    for example in examples:
-        languages = by_intent.setdefault(example.intent_id, {})
-        texts = languages.setdefault(example.language, [])
-        if example.text not in texts:
-            texts.append(example.text)
-    if not by_intent:
-        return "# No learned example yet.\n"
-    document = {
-        intent: {language: by_intent[intent][language] for language in sorted(by_intent[intent])}
-        for intent in sorted(by_intent)
-    }
-    header = "# Learned examples, by intent and language: paste each list under that intent's\n"
-    header += "# `examples:` in knowledge/intents.yaml.\n"
-    return header + yaml.safe_dump(
-        document, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1000
-    )
-
-
-# -- the workspace ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +88,7 @@ class StaffWorkspace:
         leads: LeadStore,
         unanswered: UnansweredQuestionStore,
         learned: LearnedExampleStore,
+        notes: PendingNotes,
         matcher: Matcher,
         knowledge: KnowledgeBase,
         catalogue: Catalogue,
@@ -286,6 +97,7 @@ class StaffWorkspace:
         self._leads = leads
         self._unanswered = unanswered
         self._learned = learned
+        self._notes = notes
         self._matcher = matcher
         self._kb = knowledge
         self._catalogue = catalogue
@@ -511,14 +323,37 @@ class StaffWorkspace:
         )
         return await self.lead_card(language, lead, headline)
 
-    async def ask_note(self, language: Language, lead_id: int) -> NoteRequest | Reply:
-        """Start a note: the caller keeps `NoteRequest.lead.id` until the next text message."""
+    async def ask_note(
+        self, language: Language, lead_id: int, staff_id: int, chat_id: int
+    ) -> NoteRequest | Reply:
+        """Start a note: the staff member's next text message in `chat_id` within the timeout
+        of bot/staff_notes.py is the note (see `take_note`); stored, so it survives a restart."""
         lead = await self._leads.get(lead_id)
         if lead is None:
             return self._not_found(language, str(lead_id))
+        await self._notes.set(staff_id, chat_id, lead.id)
         return NoteRequest(
             lead, self.notice(language, "staff_ws.note.prompt", reference=lead.reference)
         )
+
+    async def take_note(
+        self, language: Language, staff_id: int, chat_id: int, text: str
+    ) -> Reply | None:
+        """`text` as the note awaited from the staff member in `chat_id`; None when none is.
+
+        A note too long or empty leaves the request open, so it can be sent again.
+        """
+        lead_id = self._notes.awaited_lead(staff_id, chat_id)
+        if lead_id is None:
+            return None
+        if 0 < len(text.strip()) <= NOTE_MAX_CHARS:
+            await self._notes.clear(staff_id)
+        return await self.add_note(language, lead_id, staff_id, text)
+
+    async def cancel_note(self, language: Language, staff_id: int) -> Reply:
+        """/cancel while a note is awaited: no note."""
+        await self._notes.clear(staff_id)
+        return self.notice(language, "staff_ws.note.cancelled")
 
     async def add_note(self, language: Language, lead_id: int, staff_id: int, text: str) -> Reply:
         """Store a note in the lead's history; the card shows it at once."""
@@ -538,16 +373,17 @@ class StaffWorkspace:
         return await self.lead_card(language, lead, headline)
 
     async def on_action(
-        self, language: Language, staff_id: int, action: StaffAction
+        self, language: Language, staff_id: int, chat_id: int, action: StaffAction
     ) -> Reply | NoteRequest:
-        """Carry out a staff button press (the caller has checked it comes from staff)."""
+        """Carry out a staff button press in `chat_id` (the caller has checked it comes from
+        staff, in a chat where staff tools answer)."""
         match action:
             case OpenLead(lead_id):
                 return await self.open_lead(language, lead_id)
             case SetStatus(lead_id, status):
                 return await self.set_status(language, lead_id, status, staff_id)
             case AskNote(lead_id):
-                return await self.ask_note(language, lead_id)
+                return await self.ask_note(language, lead_id, staff_id, chat_id)
             case ShowPage(page, lead_filter):
                 return await self.lead_page(language, page, lead_filter)
             case PickIntent(question_id):
@@ -567,8 +403,8 @@ class StaffWorkspace:
         since: datetime | None = None
         for word in argument.lower().split():
             days = word.removesuffix("d").removesuffix("j")
-            if _status(word) is not None and status is None:
-                status = _status(word)
+            if parse_status(word) is not None and status is None:
+                status = parse_status(word)
             elif self._kb.has_cluster(word) and cluster is None:
                 cluster = word
             elif days.isascii() and days.isdigit() and 0 < len(days) <= 5 and since is None:
@@ -760,17 +596,3 @@ def _language(text: str) -> Language | None:
 def _button_label(text: str, limit: int = 60) -> str:
     # A company name can be 200 characters; a button shows one short line.
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-async def _learned_examples(database_path: Path) -> list[LearnedExample]:
-    database = await Database.open(database_path)
-    try:
-        return await LearnedExampleStore(database).all()
-    finally:
-        await database.close()
-
-
-def run_learned_export_command(settings: Settings, stdout: TextIO) -> int:
-    """`wallonia-bot kb learned --export`: the learned examples as YAML on stdout."""
-    stdout.write(export_learned_yaml(asyncio.run(_learned_examples(settings.database_path))))
-    return 0

@@ -118,6 +118,7 @@ class ForgetReport:
     consents: int = 0
     unanswered_questions: int = 0
     persistence: int = 0
+    pending_notes: int = 0
 
     @property
     def total(self) -> int:
@@ -129,6 +130,7 @@ class ForgetReport:
             + self.consents
             + self.unanswered_questions
             + self.persistence
+            + self.pending_notes
         )
 
 
@@ -331,15 +333,23 @@ class LearnedExampleStore:
         ]
 
 
+# How a pending staff note (table `pending_notes`, bot/staff_notes.py) shows in /mydata.
+PENDING_NOTE_KIND = "pending_note"
+
+
 class PrivacyStore:
     """The GDPR rights of access (`export_user`) and erasure (`forget_user`), over all tables.
 
     Any new table holding user data must be added to both methods (and to the test that checks
-    another user's data survives).
+    another user's data survives). `after_forget` is told the id of each user erased, once the
+    erasure is committed, so a copy kept in memory (the pending staff notes) drops it too.
     """
 
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self, database: Database, after_forget: Callable[[int], None] | None = None
+    ) -> None:
         self._db = database
+        self._after_forget = after_forget
 
     async def export_user(self, user_id: int) -> UserData:
         """Everything we hold about `user_id`, read in one transaction for a consistent view."""
@@ -371,6 +381,9 @@ class PrivacyStore:
                 " ORDER BY kind, key",
                 {"user_id": user_id},
             )
+            notes = await connection.execute_fetchall(
+                "SELECT lead_id, chat_id, since FROM pending_notes WHERE user_id = ?", (user_id,)
+            )
         return UserData(
             user_id=user_id,
             language=str(settings[0]["language"]) if settings else None,
@@ -388,6 +401,14 @@ class PrivacyStore:
             bot_state=[
                 PersistedState(str(row["kind"]), str(row["key"]), json.loads(row["data"]))
                 for row in state
+            ]
+            + [
+                PersistedState(
+                    PENDING_NOTE_KIND,
+                    str(user_id),
+                    {"lead_id": row["lead_id"], "chat_id": row["chat_id"], "since": row["since"]},
+                )
+                for row in notes
             ],
         )
 
@@ -419,6 +440,9 @@ class PrivacyStore:
                 f"DELETE FROM persistence WHERE {PERSISTENCE_ROWS_OF_USER}",  # noqa: S608
                 {"user_id": user_id},
             )
+            pending_notes = await delete("DELETE FROM pending_notes WHERE user_id = ?", (user_id,))
+        if self._after_forget is not None:
+            self._after_forget(user_id)
         return ForgetReport(
             user_settings=settings,
             leads=leads,
@@ -426,4 +450,5 @@ class PrivacyStore:
             consents=consents,
             unanswered_questions=questions,
             persistence=persistence,
+            pending_notes=pending_notes,
         )

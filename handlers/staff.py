@@ -8,19 +8,18 @@ path of an unknown command (`on_unknown_command`), and a staff button pressed by
 or in another chat, down the very path of any stale button (`on_button`), so the answers are
 identical by construction and nothing is read or changed.
 
-"Add a note" keeps `{lead_id, chat_id, since}` under `NOTE_KEY` in the staff member's
-user_data; their next text message in that chat (within `NOTE_TIMEOUT`) is the note. The note
-handler is registered before the user handlers of group 0, so the dialogue never also answers
-that message (in a group, only the first matching handler runs).
+"Add a note" makes the staff member's next text message in that chat (within `NOTE_TIMEOUT`)
+the note; the request is kept in SQLite by `bot/staff_notes.py`, so it survives a restart, and
+in memory, so the message filter below reads it without I/O. The note handler is registered
+before the user handlers of group 0, so the dialogue never also answers that message (in a
+group, only the first matching handler runs).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from datetime import UTC
 from datetime import time as time_of_day
-from typing import Any
 
 from telegram import Chat, ForceReply, Message, Update, User
 from telegram.constants import ChatType, ParseMode
@@ -29,14 +28,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.lead_stats import CHART_WEEKS, collect_stats, stats_reply, weekly_chart
 from bot.rendering import to_html_messages
 from bot.replies import Reply
-from bot.staff_workspace import (
-    NOTE_MAX_CHARS,
-    LeadFilter,
-    NoteRequest,
-    StaffWorkspace,
-    is_staff_action,
-    parse_action,
-)
+from bot.staff_actions import LeadFilter, is_staff_action, parse_action
+from bot.staff_workspace import NoteRequest, StaffWorkspace
 from handlers.context import AssistantApplication, AssistantContext, user_ref
 from handlers.conversation import on_button, on_unknown_command
 from handlers.sending import send_replies
@@ -45,8 +38,6 @@ from knowledge.model import Language
 _LOGGER = logging.getLogger(__name__)
 
 STAFF_COMMANDS = ("leads", "lead", "export", "stats", "unanswered")
-NOTE_KEY = "staff_note"
-NOTE_TIMEOUT_SECONDS = 30 * 60
 # The digest goes out at 07:00 UTC (08:00 or 09:00 in Brussels), before the working day.
 DIGEST_TIME = time_of_day(7, 0, tzinfo=UTC)
 
@@ -57,6 +48,7 @@ def _workspace(context: AssistantContext) -> StaffWorkspace:
         leads=services.leads,
         unanswered=services.unanswered,
         learned=services.learned,
+        notes=services.pending_notes,
         matcher=services.matcher,
         knowledge=services.knowledge,
         catalogue=services.catalogue,
@@ -208,37 +200,15 @@ async def on_staff_button(update: Update, context: AssistantContext) -> None:
             context.bot, chat_id, [context.services.dialogue.answers.stale(language)]
         )
         return
-    result = await _workspace(context).on_action(language, user.id, action)
+    result = await _workspace(context).on_action(language, user.id, chat_id, action)
     if isinstance(result, NoteRequest):
-        if context.user_data is not None and chat is not None:
-            context.user_data[NOTE_KEY] = {
-                "lead_id": result.lead.id,
-                "chat_id": chat.id,
-                "since": time.time(),
-            }
+        if chat is not None:
             await _send_prompt(context, chat, result.reply)
         return
     await send_replies(context.bot, chat_id, [result])
 
 
 # -- notes -------------------------------------------------------------------------------------
-
-
-def pending_note(user_data: Any, chat_id: int, now: float | None = None) -> int | None:
-    """The lead a note is awaited for in this chat, or None (none asked, other chat, too old)."""
-    if not isinstance(user_data, dict):
-        return None
-    pending = user_data.get(NOTE_KEY)
-    if not isinstance(pending, dict):
-        return None
-    lead_id, pending_chat, since = (pending.get(k) for k in ("lead_id", "chat_id", "since"))
-    if not isinstance(lead_id, int) or pending_chat != chat_id:
-        return None
-    if not isinstance(since, int | float):
-        return None
-    if (now if now is not None else time.time()) - since > NOTE_TIMEOUT_SECONDS:
-        return None
-    return lead_id
 
 
 class _AwaitingNote(filters.MessageFilter):
@@ -252,10 +222,10 @@ class _AwaitingNote(filters.MessageFilter):
         user = message.from_user
         if user is None:
             return False
-        if user.id not in self._application.bot_data.services.settings.staff_user_ids:
+        services = self._application.bot_data.services
+        if user.id not in services.settings.staff_user_ids:
             return False
-        # `.get`, not `[...]`: reading must not create an entry for every user who writes.
-        return pending_note(self._application.user_data.get(user.id), message.chat.id) is not None
+        return services.pending_notes.awaited_lead(user.id, message.chat.id) is not None
 
 
 async def on_note(update: Update, context: AssistantContext) -> None:
@@ -263,28 +233,21 @@ async def on_note(update: Update, context: AssistantContext) -> None:
     message, user, chat = update.effective_message, update.effective_user, update.effective_chat
     if message is None or message.text is None or user is None or chat is None:
         return
-    if context.user_data is None or not is_staff(context, user):
+    if not is_staff(context, user):
         return
-    lead_id = pending_note(context.user_data, chat.id)
-    if lead_id is None:
-        return
-    text = message.text.strip()
-    if 0 < len(text) <= NOTE_MAX_CHARS:
-        # A note too long or empty leaves the request open, so it can be sent again.
-        context.user_data.pop(NOTE_KEY, None)
     language = await _language(context, user)
-    reply = await _workspace(context).add_note(language, lead_id, user.id, text)
-    await send_replies(context.bot, chat.id, [reply])
+    reply = await _workspace(context).take_note(language, user.id, chat.id, message.text)
+    if reply is not None:
+        await send_replies(context.bot, chat.id, [reply])
 
 
 async def on_note_cancel(update: Update, context: AssistantContext) -> None:
     """/cancel while a note is awaited: no note."""
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or context.user_data is None:
+    if user is None or chat is None or not is_staff(context, user):
         return
-    context.user_data.pop(NOTE_KEY, None)
     language = await _language(context, user)
-    notice = _workspace(context).notice(language, "staff_ws.note.cancelled")
+    notice = await _workspace(context).cancel_note(language, user.id)
     await send_replies(context.bot, chat.id, [notice])
 
 

@@ -11,15 +11,17 @@ import csv
 import io
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from telegram.ext import BaseHandler
 
 import bot.app
-from bot.database import Database
+from bot.database import Database, format_timestamp
 from bot.lead_store import LeadStore
 from bot.settings import Settings
+from bot.staff_notes import NOTE_TIMEOUT
 from bot.staff_workspace import PAGE_SIZE
 from handlers.context import AssistantApplication
 from handlers.staff import on_staff_command, register_staff_handlers, send_daily_digest
@@ -103,6 +105,11 @@ def history_rows(running: RunningBot) -> list[tuple[Any, ...]]:
         return database.execute(
             "SELECT new_status, changed_by, note FROM lead_history ORDER BY id"
         ).fetchall()
+
+
+def pending_note_rows(running: RunningBot) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(running.settings.database_path) as database:
+        return database.execute("SELECT user_id, chat_id, lead_id FROM pending_notes").fetchall()
 
 
 def shape(message: SentMessage) -> tuple[str, str, list[str]]:
@@ -234,6 +241,45 @@ async def test_note_in_a_private_chat_and_cancel(bot: RunningBot) -> None:
     assert "Aucune note" in cancelled.text
     [answer] = await bot.ask(STAFF_ID, "Qu'est-ce qu'un cluster ?")
     assert "Aucune note" not in answer.text
+    assert history_rows(bot) == [("new", None, None)]
+
+
+async def test_a_pending_note_survives_a_restart_but_not_its_timeout(bot: RunningBot) -> None:
+    await seed(bot.settings, 1)
+    [prompt] = await bot.press(STAFF_ID, "sn:1")
+    assert "prochain message" in prompt.text
+    await bot.restart()
+    [noted] = await bot.ask(STAFF_ID, "Rappeler lundi")
+    assert "Note ajoutée à W-000001." in noted.text
+    await bot.api.wait_until_idle()
+    assert bot.api.pending_messages(STAFF_ID) == []  # the dialogue did not answer it too
+    assert history_rows(bot)[-1] == (None, STAFF_ID, "Rappeler lundi")
+    assert pending_note_rows(bot) == []
+
+    # Asked again, then left for longer than the timeout while the bot was down.
+    await bot.press(STAFF_ID, "sn:1")
+    assert pending_note_rows(bot) == [(STAFF_ID, STAFF_ID, 1)]
+    await bot.stop()
+    with sqlite3.connect(bot.settings.database_path) as database:
+        too_old = datetime.now(UTC) - NOTE_TIMEOUT - NOTE_TIMEOUT / 30
+        database.execute("UPDATE pending_notes SET since = ?", (format_timestamp(too_old),))
+    await bot.start()
+    assert pending_note_rows(bot) == []  # deleted at start-up
+    [answer] = await bot.ask(STAFF_ID, "Qu'est-ce qu'un cluster ?")
+    assert "Note ajoutée" not in answer.text
+    assert len(history_rows(bot)) == 2
+
+
+async def test_forget_ends_a_pending_note(bot: RunningBot) -> None:
+    await seed(bot.settings, 1)
+    await bot.press(STAFF_ID, "sn:1")
+    [confirm] = await bot.ask(STAFF_ID, "/forget")
+    assert "fy" in confirm.callback_data
+    [done] = await bot.press(STAFF_ID, "fy")
+    assert "(1 éléments)" in done.text  # the pending note was all we held
+    assert pending_note_rows(bot) == []
+    [answer] = await bot.ask(STAFF_ID, "Qu'est-ce qu'un cluster ?")
+    assert "Note ajoutée" not in answer.text
     assert history_rows(bot) == [("new", None, None)]
 
 

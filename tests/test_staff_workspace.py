@@ -21,23 +21,22 @@ from bot.database import Database
 from bot.lead_stats import collect_stats, run_stats_command, stats_reply, weekly_chart_png
 from bot.lead_store import LeadStore
 from bot.leads import CompanyType, Consent, Lead, LeadStatus, Location, NewLead
+from bot.learned_export import export_learned_yaml, run_learned_export_command
 from bot.matching import Matcher
 from bot.replies import MAX_CALLBACK_BYTES, Reply
 from bot.settings import Settings
-from bot.staff_workspace import (
+from bot.staff_actions import (
+    AskNote,
     AssignQuestion,
     LeadFilter,
-    NoteRequest,
     OpenLead,
     SetStatus,
     ShowPage,
-    StaffWorkspace,
-    alike,
-    export_learned_yaml,
-    group_questions,
     parse_action,
-    run_learned_export_command,
 )
+from bot.staff_notes import NOTE_TIMEOUT, PendingNotes
+from bot.staff_workspace import NoteRequest, StaffWorkspace
+from bot.unanswered_review import alike, group_questions
 from bot.user_store import (
     LearnedExample,
     LearnedExampleStore,
@@ -50,6 +49,7 @@ from knowledge.model import KnowledgeBase
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # a Wednesday
 STAFF = 900_001
+CHAT = -100_500
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -68,6 +68,7 @@ class Stores:
     leads: LeadStore
     unanswered: UnansweredQuestionStore
     learned: LearnedExampleStore
+    notes: PendingNotes
     matcher: Matcher
     workspace: StaffWorkspace
 
@@ -79,17 +80,19 @@ async def stores(tmp_path: Path, knowledge: KnowledgeBase) -> AsyncIterator[Stor
         leads = LeadStore(database, clock)
         unanswered = UnansweredQuestionStore(database, clock)
         learned = LearnedExampleStore(database, clock)
+        notes = await PendingNotes.load(database, {STAFF}, clock)
         matcher = Matcher(knowledge)
         workspace = StaffWorkspace(
             leads=leads,
             unanswered=unanswered,
             learned=learned,
+            notes=notes,
             matcher=matcher,
             knowledge=knowledge,
             catalogue=Catalogue.load(),
             clock=clock,
         )
-        yield Stores(database, clock, leads, unanswered, learned, matcher, workspace)
+        yield Stores(database, clock, leads, unanswered, learned, notes, matcher, workspace)
 
 
 def new_lead(number: int, **changes: Any) -> NewLead:
@@ -216,10 +219,11 @@ async def test_status_change_and_note_are_in_the_history_and_on_the_card(stores:
     assert f"staff {STAFF}: new → contacted" in changed.plain_text()
     assert f"ss:{lead.id}:contacted" not in actions(changed)  # it already is
 
-    request = await stores.workspace.ask_note("en", lead.id)
+    request = await stores.workspace.on_action("en", STAFF, CHAT, AskNote(lead.id))
     assert isinstance(request, NoteRequest)
     assert request.lead.id == lead.id
-    noted = await stores.workspace.add_note("en", lead.id, STAFF, "  Called, wants a visit  ")
+    noted = await stores.workspace.take_note("en", STAFF, CHAT, "  Called, wants a visit  ")
+    assert noted is not None
     assert "Note added to W-000001." in noted.plain_text()
     assert f"staff {STAFF}, note: Called, wants a visit" in noted.plain_text()
 
@@ -251,6 +255,38 @@ async def test_unknown_leads_and_bad_notes(stores: Stores) -> None:
     too_long = await stores.workspace.add_note("en", lead.id, STAFF, "x" * 1001)
     assert "at most 1000" in too_long.plain_text()
     assert len(await stores.leads.history(lead.id)) == 1
+    gone = await stores.workspace.on_action("en", STAFF, CHAT, AskNote(42))
+    assert not isinstance(gone, NoteRequest)
+    assert "no lead 42" in gone.plain_text()
+    assert stores.notes.awaited_lead(STAFF, CHAT) is None
+
+
+async def test_a_note_is_taken_once_in_its_chat_and_in_time(stores: Stores) -> None:
+    [lead] = await add_leads(stores, 1)
+    workspace = stores.workspace
+    assert await workspace.take_note("en", STAFF, CHAT, "no note asked") is None
+    await workspace.ask_note("en", lead.id, STAFF, CHAT)
+    assert await workspace.take_note("en", STAFF, STAFF, "in the private chat") is None
+    # Empty or too long: said so, and the note is still awaited.
+    for text in ("   ", "x" * 1001):
+        refused = await workspace.take_note("en", STAFF, CHAT, text)
+        assert refused is not None
+        assert "Note added" not in refused.plain_text()
+        assert stores.notes.awaited_lead(STAFF, CHAT) == lead.id
+    taken = await workspace.take_note("en", STAFF, CHAT, "Called")
+    assert taken is not None
+    assert "Note added to W-000001." in taken.plain_text()
+    assert await workspace.take_note("en", STAFF, CHAT, "Called again") is None
+    assert [h.note for h in await stores.leads.history(lead.id)] == [None, "Called"]
+
+    await workspace.ask_note("en", lead.id, STAFF, CHAT)
+    stores.clock.now += NOTE_TIMEOUT + timedelta(seconds=1)
+    assert await workspace.take_note("en", STAFF, CHAT, "Too late") is None
+    await workspace.ask_note("en", lead.id, STAFF, CHAT)
+    cancelled = await workspace.cancel_note("en", STAFF)
+    assert "No note" in cancelled.plain_text()
+    assert await workspace.take_note("en", STAFF, CHAT, "After cancel") is None
+    assert len(await stores.leads.history(lead.id)) == 2
 
 
 # -- export ----------------------------------------------------------------------------------

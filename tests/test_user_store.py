@@ -15,6 +15,7 @@ import pytest
 from bot.database import Database
 from bot.lead_store import LeadStore
 from bot.leads import CompanyType, Consent, LeadStatus, NewLead
+from bot.staff_notes import PendingNotes
 from bot.user_store import (
     ForgetReport,
     LearnedExampleStore,
@@ -190,6 +191,8 @@ async def give_user_everything(
     await put_row(database, "chat_data", str(user_id), {"private": True})  # private chat = user
     await put_row(database, "conversations", f'["join",[{user_id},{user_id}]]', 2)
     await put_row(database, "conversations", f'["faq",[{user_id}]]', 3)
+    # As a staff member, a note asked for on their own lead and not written yet.
+    await PendingNotes(database, {user_id}, clock).set(user_id, user_id, lead.id)
 
 
 async def test_export_holds_everything_about_the_user_and_nothing_else(
@@ -215,6 +218,11 @@ async def test_export_holds_everything_about_the_user_and_nothing_else(
         PersistedState("conversations", f'["faq",[{ALICE}]]', 3),
         PersistedState("conversations", f'["join",[{ALICE},{ALICE}]]', 2),
         PersistedState("user_data", str(ALICE), {"draft": {"company": "Alice SA"}}),
+        PersistedState(
+            "pending_note",
+            str(ALICE),
+            {"lead_id": 1, "chat_id": ALICE, "since": "2026-03-02T09:00:00.000000+00:00"},
+        ),
     ]
     assert not alice.is_empty
     assert (await PrivacyStore(database).export_user(999)).is_empty
@@ -241,8 +249,9 @@ async def test_forget_removes_everything_of_that_user_only(
         consents=1,
         unanswered_questions=1,
         persistence=5,  # user_data, chat_data, 3 conversations
+        pending_notes=1,
     )
-    assert report.total == 11
+    assert report.total == 12
     assert (await privacy.export_user(ALICE)).is_empty
     assert await privacy.export_user(BOB) == bob_before
     # Nothing with Alice's id is left anywhere, read through a separate connection.
@@ -252,6 +261,7 @@ async def test_forget_removes_everything_of_that_user_only(
             ("consents", "user_id"),
             ("unanswered_questions", "user_id"),
             ("user_settings", "user_id"),
+            ("pending_notes", "user_id"),
         ]:
             rows = raw.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (ALICE,))  # noqa: S608 (test)
             assert rows.fetchone() == (0,), table
@@ -277,6 +287,29 @@ async def test_forget_is_all_or_nothing(database: Database, clock: FakeClock) ->
         await PrivacyStore(database).forget_user(ALICE)
 
     assert await PrivacyStore(database).export_user(ALICE) == before
+
+
+async def test_forget_also_ends_a_pending_note_kept_in_memory(
+    database: Database, clock: FakeClock
+) -> None:
+    notes = await PendingNotes.load(database, {ALICE, BOB}, clock)
+    await notes.set(ALICE, -100, 1)
+    await notes.set(BOB, -100, 1)
+    privacy = PrivacyStore(database, after_forget=notes.erased)
+    await database.execute(
+        "CREATE TEMP TRIGGER refuse BEFORE DELETE ON pending_notes"
+        " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="refused"):
+        await privacy.forget_user(ALICE)
+    assert notes.awaited_lead(ALICE, -100) == 1  # nothing erased, so still awaited
+    await database.execute("DROP TRIGGER refuse")
+
+    assert (await privacy.forget_user(ALICE)).pending_notes == 1
+
+    assert notes.awaited_lead(ALICE, -100) is None
+    assert notes.awaited_lead(BOB, -100) == 1
+    assert len(await PendingNotes.load(database, {ALICE, BOB}, clock)) == 1
 
 
 async def test_question_tally_counts_per_intent_and_outcome(
