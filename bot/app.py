@@ -29,7 +29,11 @@ from telegram.ext import (
 from bot.leads import Lead
 from bot.services import Services
 from bot.settings import Settings
-from bot.telegram_runtime import PerChatUpdateProcessor, TelegramRateLimiter
+from bot.telegram_runtime import (
+    NoPersistenceApplication,
+    PerChatUpdateProcessor,
+    TelegramRateLimiter,
+)
 from handlers.context import CONTEXT_TYPES, AssistantApplication
 from handlers.conversation import (
     USER_COMMANDS,
@@ -75,6 +79,7 @@ def build_application(services: Services) -> AssistantApplication:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to run on Telegram")
     application: AssistantApplication = (
         ApplicationBuilder()
+        .application_class(NoPersistenceApplication)
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_file_url)

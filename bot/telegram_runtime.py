@@ -3,6 +3,8 @@
 - `PerChatUpdateProcessor`: updates of different chats run concurrently, updates of one chat
   strictly in order (a user's answers arrive in the order of their questions, and the join
   flow never sees two steps at once).
+- `NoPersistenceApplication`: PTB's Application minus a memory leak when no persistence is
+  set (we keep state in our own store, bot/conversation_store.py).
 - `TelegramRateLimiter`: Telegram's limits (30 messages a second overall, 20 a minute per
   group, each an exact sliding window, see bot/send_window.py) with `retry_after` honoured,
   plus a few retries on 5xx and dropped connections so a hiccup on Telegram's side does not
@@ -21,7 +23,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter
-from telegram.ext import BaseRateLimiter, BaseUpdateProcessor
+from telegram.ext import Application, BaseRateLimiter, BaseUpdateProcessor, Job
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.send_window import SendWindow
@@ -33,6 +35,23 @@ MAX_QUEUED_PER_CHAT = 30
 # Past this many group windows, the idle ones are forgotten.
 MAX_GROUP_WINDOWS = 512
 _LOGGER = logging.getLogger(__name__)
+
+
+class NoPersistenceApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """An Application that does not note every chat and user for a persistence it lacks.
+
+    PTB 22 adds the chat and user of every update to two sets "to be updated in persistence",
+    which only `update_persistence()` empties, and that runs only with a persistence. Without
+    one (our conversation state has its own store), the sets keep every chat and user ever
+    seen: about 200 bytes per new user, for the life of the process. `bench/memory.py` showed
+    it; tests/test_memory_bounds.py checks it stays fixed.
+    """
+
+    def _mark_for_persistence_update(
+        self, *, update: object | None = None, job: Job[Any] | None = None
+    ) -> None:
+        if self.persistence is not None:
+            super()._mark_for_persistence_update(update=update, job=job)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
