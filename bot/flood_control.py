@@ -8,7 +8,7 @@ forgotten first), so a flood of distinct senders cannot grow memory without boun
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable
 from enum import Enum
 
@@ -27,11 +27,16 @@ class FloodGuard:
         max_users: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if limit < 1 or window <= 0 or max_users < 1:
+            raise ValueError("flood control needs limit >= 1, window > 0 and max_users >= 1")
         self._limit = limit
         self._window = window
         self._max_users = max_users
         self._clock = clock
-        self._seen: OrderedDict[int, tuple[deque[float], list[bool]]] = OrderedDict()
+        # user -> (their message times within the window, oldest first; notified already).
+        # A tuple, not a deque: most users have sent one or two messages in the last minute,
+        # and a deque costs ~600 bytes however few it holds (10,000 users: 6 MB instead of 1).
+        self._seen: OrderedDict[int, tuple[tuple[float, ...], bool]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -48,25 +53,18 @@ class FloodGuard:
     def check(self, user_id: int) -> Verdict:
         """Record one message from `user_id` and say whether to handle it."""
         now = self._clock()
-        entry = self._seen.get(user_id)
-        if entry is None:
-            # deque(maxlen=limit + 1): we only ever need to know whether limit + 1 fell in
-            # the window, so older timestamps are dropped as new ones arrive.
-            entry = (deque(maxlen=self._limit + 1), [False])
-            self._seen[user_id] = entry
-            if len(self._seen) > self._max_users:
-                self._seen.popitem(last=False)
+        stamps, notified = self._seen.pop(user_id, ((), False))
+        # Only whether limit + 1 messages fell in the window matters: older times are dropped.
+        recent = [t for t in stamps if now - t < self._window][-self._limit :]
+        recent.append(now)
+        if len(recent) <= self._limit:
+            verdict, notified = Verdict.ALLOW, False  # a later burst gets a notice again
+        elif notified:
+            verdict = Verdict.DROP
         else:
-            self._seen.move_to_end(user_id)
-        stamps, notified = entry
-        while stamps and now - stamps[0] >= self._window:
-            stamps.popleft()
-        stamps.append(now)
-        self._forget_quiet_users(now)  # after the append: this user is never "quiet"
-        if len(stamps) <= self._limit:
-            notified[0] = False  # back under the limit: a later burst gets a notice again
-            return Verdict.ALLOW
-        if notified[0]:
-            return Verdict.DROP
-        notified[0] = True
-        return Verdict.NOTIFY
+            verdict, notified = Verdict.NOTIFY, True
+        self._seen[user_id] = (tuple(recent), notified)  # re-inserted last: most recently seen
+        self._forget_quiet_users(now)  # after the insert: this user is never "quiet"
+        if len(self._seen) > self._max_users:
+            self._seen.popitem(last=False)
+        return verdict

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
+import pytest
+
 from bot.flood_control import FloodGuard, Verdict
 
 
@@ -64,6 +68,29 @@ def test_memory_is_bounded() -> None:
     for user_id in range(10_000):
         guard.check(user_id)
     assert len(guard) == 100
+
+
+def test_a_full_guard_costs_little_memory() -> None:
+    """At its cap, with every user active (two messages each in the window), the guard holds
+    under 4 MB: a user costs a few hundred bytes, not a deque's ~600 on top."""
+    clock = Clock()
+    guard = FloodGuard(clock=clock)
+    tracemalloc.start()
+    try:
+        for user_id in range(10_000):
+            clock.now += 0.001
+            guard.check(user_id)
+            guard.check(user_id)
+        held, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(guard) == 10_000
+    assert held < 4_000_000
+
+
+def test_bad_limits_are_refused() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        FloodGuard(limit=0)
 
 
 def test_the_least_recently_seen_user_is_forgotten_first() -> None:
