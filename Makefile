@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/matching_speed.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/lead_commits.py
+	$(BIN)/python bench/dialogue_cost.py
 	$(BIN)/python bench/end_to_end.py
 	$(BIN)/python bench/memory.py
 
