@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -111,10 +112,11 @@ class RunningBot:
         return RunningBot(self.api, replace(self.settings, **changes), self.knowledge)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-async def bot(
+@asynccontextmanager
+async def serving(
     api: FakeBotApi, settings: Settings, knowledge: KnowledgeBase
 ) -> AsyncIterator[RunningBot]:
+    """The bot started for the block, stopped after it; then no Bot API call may have failed."""
     running = RunningBot(api, settings, knowledge)
     await running.start()
     try:
@@ -122,3 +124,11 @@ async def bot(
     finally:
         await running.stop()
     api.assert_no_errors()
+
+
+@pytest.fixture
+async def bot(
+    api: FakeBotApi, settings: Settings, knowledge: KnowledgeBase
+) -> AsyncIterator[RunningBot]:
+    async with serving(api, settings, knowledge) as running:
+        yield running

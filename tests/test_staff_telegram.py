@@ -26,7 +26,7 @@ from bot.staff_workspace import PAGE_SIZE
 from handlers.context import AssistantApplication
 from handlers.staff import on_staff_command, register_staff_handlers, send_daily_digest
 from knowledge.model import KnowledgeBase
-from tests.conftest import STAFF_CHAT_ID, STAFF_ID, RunningBot
+from tests.conftest import STAFF_CHAT_ID, STAFF_ID, RunningBot, serving
 from tests.fake_bot_api import FakeBotApi, SentMessage
 from tests.test_join_flow_telegram import confirm_data, fill_until_summary
 from tests.test_staff_workspace import new_lead
@@ -86,13 +86,8 @@ async def seeded(
 ) -> AsyncIterator[RunningBot]:
     """The bot, started on a database holding `request.param` leads."""
     await seed(settings, int(request.param))
-    running = RunningBot(api, settings, knowledge)
-    await running.start()
-    try:
+    async with serving(api, settings, knowledge) as running:
         yield running
-    finally:
-        await running.stop()
-    api.assert_no_errors()
 
 
 def lead_rows(running: RunningBot) -> list[tuple[int, str]]:

@@ -36,7 +36,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.user_store import QuestionOutcome
 from knowledge.model import KnowledgeBase
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, serving
 from tests.fake_bot_api import FakeBotApi, SentMessage
 from tests.sample_data import new_lead
 from tests.test_join_flow_telegram import confirm_data, fill_until_summary
@@ -77,14 +77,9 @@ async def running(
         return services
 
     monkeypatch.setattr(Services, "open", open_and_capture)
-    bot = RunningBot(api, settings, knowledge)
-    await bot.start()
-    try:
+    async with serving(api, settings, knowledge) as bot:
         [services] = opened
         yield bot, services
-    finally:
-        await bot.stop()
-    api.assert_no_errors()
 
 
 def count(bot: RunningBot, sql: str, *parameters: object) -> int:
