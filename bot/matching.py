@@ -29,7 +29,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -202,13 +202,6 @@ class _Analysis:
     english_votes: float
 
 
-@dataclass(slots=True)
-class _Example:
-    intent_index: int
-    weights: dict[str, float] = field(default_factory=dict)
-    norm: float = 1.0
-
-
 def _stem(word: str) -> str:
     return word[:STEM_LENGTH]
 
@@ -272,7 +265,10 @@ class Matcher:
         # Longest phrase first, so "eco construction cluster" wins over "construction cluster".
         unique = {(p, i, t) for p, i, t in phrases if p}
         self._entity_phrases = sorted(unique, key=lambda e: (-len(e[0]), e[0]))
-        self._entity_first_words = {p[0] for p, _i, _t in self._entity_phrases}
+        # The same phrases by first word, longest first, so a word only tries its own phrases.
+        self._entities_by_first_word: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+        for entity in self._entity_phrases:
+            self._entities_by_first_word.setdefault(entity[0][0], []).append(entity)
 
     @staticmethod
     def _words(text: str) -> list[str]:
@@ -353,19 +349,25 @@ class Matcher:
                 self._idf[token] = min(self._idf[token], ENTITY_WEIGHT)
         self._unknown_weight = UNKNOWN_WORD_WEIGHT * math.log(1 + count)
 
-        self._examples: list[_Example] = []
-        self._postings: dict[str, list[int]] = defaultdict(list)
+        # Examples as parallel lists, indexed by example number: the scoring loop below runs
+        # once per (question word, example holding it), so it reads plain lists, not objects.
+        # An example weighs each of its stems by the stem's idf alone (a set, no counts).
+        self._example_intents: list[int] = []
+        self._example_norms: list[float] = []
+        self._example_stems: list[frozenset[str]] = []
+        postings: dict[str, list[int]] = defaultdict(list)
         bags: list[dict[str, float]] = [defaultdict(float) for _ in range(count)]
         for intent_index, stems in example_stems:
             if not stems:
                 continue
-            example = _Example(intent_index, {s: self._idf[s] for s in stems})
-            example.norm = math.sqrt(sum(w * w for w in example.weights.values()))
-            for stem in example.weights:
-                self._postings[stem].append(len(self._examples))
-            self._examples.append(example)
             for stem in stems:
+                postings[stem].append(len(self._example_intents))
                 bags[intent_index][stem] += 1.0
+            self._example_intents.append(intent_index)
+            self._example_stems.append(frozenset(stems))
+            weights = [self._idf[s] for s in stems]
+            self._example_norms.append(math.sqrt(sum(w * w for w in weights)))
+        self._postings: dict[str, tuple[int, ...]] = {s: tuple(p) for s, p in postings.items()}
         # Keyword words that many intents' examples use ("entreprise", "company", "service")
         # are everyday words, not sector words.
         self._everyday_words = {
@@ -433,7 +435,7 @@ class Matcher:
         out_known: list[bool] = []
         i = 0
         while i < len(words):
-            entity = self._entity_at(words, i) if words[i] in self._entity_first_words else None
+            entity = self._entity_at(words, i)
             if entity is not None:
                 length, entity_id, token = entity
                 (clusters if token == CLUSTER_TOKEN else poles).append(entity_id)
@@ -447,7 +449,7 @@ class Matcher:
         return _Analysis(out_stems, out_known, clusters, poles, words, french, english)
 
     def _entity_at(self, words: Sequence[str], start: int) -> tuple[int, str, str] | None:
-        for phrase, entity_id, token in self._entity_phrases:
+        for phrase, entity_id, token in self._entities_by_first_word.get(words[start], ()):
             end = start + len(phrase)
             if end <= len(words) and tuple(words[start:end]) == phrase:
                 return len(phrase), entity_id, token
@@ -468,19 +470,33 @@ class Matcher:
         coverage = [0.0] * len(self._bags)
         if norm == 0:
             return scores, coverage
-        dots: dict[int, float] = defaultdict(float)
-        covered: dict[int, float] = defaultdict(float)
+        # The hot loop of the matcher (~1,000 examples, common stems in hundreds of them):
+        # flat lists and one multiplication per stem, not per example.
+        dots = [0.0] * len(self._example_intents)
+        touched: dict[int, None] = {}  # examples sharing a stem, in the order first reached
         for stem, weight in query.items():
-            for example_index in self._postings.get(stem, ()):
-                dots[example_index] += weight * self._examples[example_index].weights[stem]
-                covered[example_index] += weight * weight
+            examples = self._postings.get(stem)
+            if examples is None:
+                continue
+            contribution = weight * self._idf[stem]
+            for example_index in examples:
+                dots[example_index] += contribution
+            touched.update(dict.fromkeys(examples))
         nearest = [0.0] * len(self._bags)
-        for example_index, dot in dots.items():
-            example = self._examples[example_index]
-            cosine = dot / (norm * example.norm)
-            if cosine > nearest[example.intent_index]:
-                nearest[example.intent_index] = cosine
-                coverage[example.intent_index] = covered[example_index] / squared
+        nearest_example = [-1] * len(self._bags)
+        intents, norms = self._example_intents, self._example_norms
+        for example_index in touched:
+            intent_index = intents[example_index]
+            cosine = dots[example_index] / (norm * norms[example_index])
+            if cosine > nearest[intent_index]:
+                nearest[intent_index] = cosine
+                nearest_example[intent_index] = example_index
+        # Coverage only for each intent's nearest example, not for every example reached.
+        for intent_index, example_index in enumerate(nearest_example):
+            if example_index >= 0:
+                stems = self._example_stems[example_index]
+                covered = sum(w * w for s, w in query.items() if s in stems)
+                coverage[intent_index] = covered / squared
         for intent_index, bag in enumerate(self._bags):
             if nearest[intent_index] == 0.0:
                 continue

@@ -21,6 +21,8 @@ _NOT_WORD = re.compile(r"[^\w]+|_+")
 def strip_accents(text: str) -> str:
     """Remove combining marks: "é" → "e", "ç" → "c", while keeping every other character."""
     decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed.isascii():  # most questions: nothing to remove, skip the per-letter loop
+        return decomposed
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

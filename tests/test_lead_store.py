@@ -158,6 +158,20 @@ async def test_transaction_rolls_back_when_the_block_raises(database: Database) 
     assert not database.connection.in_transaction
 
 
+async def test_execute_returns_the_rows_its_statement_changed(database: Database) -> None:
+    insert = "INSERT INTO user_settings (user_id, language, updated_at) VALUES (?, 'fr', 'x')"
+    assert [await database.execute(insert, (user,)) for user in (1, 2, 3)] == [1, 1, 1]
+    upsert = (
+        "INSERT INTO user_settings (user_id, language, updated_at) VALUES (1, 'en', 'y')"
+        " ON CONFLICT (user_id) DO UPDATE SET language = excluded.language"
+    )
+    assert await database.execute(upsert) == 1
+    assert await database.execute("UPDATE user_settings SET language = 'en'") == 3
+    assert await database.execute("DELETE FROM user_settings WHERE user_id = 99") == 0
+    assert await database.execute("DELETE FROM user_settings WHERE user_id >= 2") == 2
+    assert await count_rows(database, "user_settings") == 1
+
+
 async def test_helpers_inside_a_transaction_raise_instead_of_deadlocking(
     database: Database,
 ) -> None:
