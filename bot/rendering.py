@@ -49,14 +49,22 @@ def _cut(text: str, limit: int) -> Iterator[str]:
 
 
 def _pieces(reply: Reply, limit: int) -> Iterator[tuple[Span, ...]]:
-    """Paragraphs, with any paragraph longer than `limit` cut into several."""
+    """Paragraphs, with any paragraph longer than `limit` cut into several.
+
+    Blank pieces are dropped: Telegram refuses a message with nothing visible, and cutting a
+    long paragraph span by span can leave one holding only a space.
+    """
     for paragraph in reply.paragraphs:
-        if _utf16_length("".join(s.text for s in paragraph)) <= limit:
+        text = "".join(s.text for s in paragraph)
+        if not text.strip():
+            continue
+        if _utf16_length(text) <= limit:
             yield paragraph
             continue
         for span in paragraph:
             for part in _cut(span.text, limit):
-                yield (Span(part, span.style, span.url),)
+                if part.strip():
+                    yield (Span(part, span.style, span.url),)
 
 
 def to_html_messages(reply: Reply, limit: int = TELEGRAM_TEXT_LIMIT) -> list[HtmlMessage]:

@@ -119,6 +119,19 @@ def test_paragraphs_exactly_at_the_limit() -> None:
     assert [_visible(m) for m in messages] == [half, half, "z" * 4096]
 
 
+def test_a_long_paragraph_cut_span_by_span_leaves_no_blank_message() -> None:
+    # Found by hypothesis: the trailing space span became a message of its own.
+    url = "https://e.org/?a=1&b=<2>"
+    reply = Reply(((Span("0", Style.LINK, url), Span("00000𐀀", Style.LINK, url), Span(" ")),))
+    messages = to_html_messages(reply, limit=8)
+    assert [_visible(m) for m in messages] == ["0", "00000𐀀"]
+
+
+def test_a_blank_paragraph_is_not_sent() -> None:
+    reply = Reply(((Span("  "),), (Span("Bonjour"),), (Span("\n"),)))
+    assert [_visible(m) for m in to_html_messages(reply)] == ["Bonjour"]
+
+
 SPAN_TEXT = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=60)
 SPAN = st.builds(
     Span,
