@@ -11,11 +11,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.catalogue import Catalogue
-from bot.lead_display import lead_fields, status_label
-from bot.lead_store import LeadStore
-from bot.leads import Lead
-from bot.replies import Button, Reply, ReplyBuilder
+from bot.leads.display import lead_fields, status_label
+from bot.leads.model import Lead
+from bot.messages.catalogue import Catalogue
+from bot.messages.reply import Button, Reply, ReplyBuilder
+from bot.storage.lead_store import LeadStore
 from knowledge.model import KnowledgeBase, Language
 
 _LOGGER = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ import json
 from collections import OrderedDict
 from typing import Any
 
-from bot.database import PERSISTENCE_USER_DATA, Database, format_timestamp, utc_now
-from bot.dialogue import ConversationState
+from bot.conversation.dialogue import ConversationState
+from bot.storage.database import PERSISTENCE_USER_DATA, Database, format_timestamp, utc_now
 
 DEFAULT_CACHE_SIZE = 2048
 # A state holding nothing (whether or not the stored language was looked up) needs no row.

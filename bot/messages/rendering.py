@@ -6,7 +6,7 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.replies import Button, Reply, Span, Style
+from bot.messages.reply import Button, Reply, Span, Style
 
 TELEGRAM_TEXT_LIMIT = 4096
 

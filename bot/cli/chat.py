@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
-from bot.dialogue import UserRef
-from bot.rendering import to_terminal
-from bot.replies import Button, Reply
+from bot.conversation.dialogue import UserRef
+from bot.messages.rendering import to_terminal
+from bot.messages.reply import Button, Reply
 from bot.services import Services
 from bot.settings import Settings
 from knowledge.model import KnowledgeBase

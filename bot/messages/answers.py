@@ -6,11 +6,11 @@ buttons, source line). Keeping it apart keeps the dialogue's rules short and rea
 
 from __future__ import annotations
 
-from bot.catalogue import Catalogue
-from bot.lead_display import lead_fields, status_label
-from bot.matching import ClusterFit
-from bot.replies import Button, Reply, ReplyBuilder
-from bot.user_store import UserData
+from bot.leads.display import lead_fields, status_label
+from bot.matching.matcher import ClusterFit
+from bot.messages.catalogue import Catalogue
+from bot.messages.reply import Button, Reply, ReplyBuilder
+from bot.storage.user_store import UserData
 from knowledge.model import Cluster, Intent, KnowledgeBase, Language, Sourced
 
 # Intents for which "it" can mean the cluster discussed just before ("how do I join it?").

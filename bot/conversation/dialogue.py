@@ -13,19 +13,19 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.answers import CONTEXTUAL_INTENTS, AnswerBuilder
-from bot.catalogue import Catalogue
-from bot.join_flow import JoinFlow
-from bot.matching import ClusterFit, Match, Matcher
-from bot.replies import Reply
-from bot.user_store import PrivacyStore, QuestionOutcome
+from bot.conversation.join_flow import JoinFlow
+from bot.matching.matcher import ClusterFit, Match, Matcher
+from bot.messages.answers import CONTEXTUAL_INTENTS, AnswerBuilder
+from bot.messages.catalogue import Catalogue
+from bot.messages.reply import Reply
+from bot.storage.user_store import PrivacyStore, QuestionOutcome
 from knowledge.model import LANGUAGES, Cluster, Intent, KnowledgeBase, Language
 
 # A question longer than this is cut before matching: nobody asks about clusters in a novel,
 # and it bounds the matcher's work on hostile input.
 MAX_QUESTION_CHARS = 1000
 _LOGGER = logging.getLogger(__name__)
-# Button actions that belong to the join flow (see bot/join_flow.py).
+# Button actions that belong to the join flow (see bot/conversation/join_flow.py).
 JOIN_ACTIONS = frozenset(
     {"jc", "jb", "js", "jt", "jl", "jy", "jn", "jed", "je", "jok", "jx", "jr"}
 )

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable
 from typing import Final
 
-from bot.leads import Lead
+from bot.leads.model import Lead
 
 Cell = str | int | None
 

@@ -2,8 +2,8 @@
 
 No Telegram here: `handlers/staff.py` checks that the person is staff, hands this module plain
 ids and strings, and renders the `Reply` objects it returns. What a button carries is parsed in
-`bot/staff_actions.py`; alike questions are grouped by `bot/unanswered_review.py`; a note asked
-for and not yet written is kept by `bot/staff_notes.py`.
+`actions.py`; alike questions are grouped by `unanswered_review.py`; a note asked
+for and not yet written is kept by `notes.py` (all beside this module).
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.catalogue import Catalogue
-from bot.database import utc_now
-from bot.lead_export import leads_to_csv
-from bot.lead_store import LeadNotFoundError, LeadStore
-from bot.leads import Lead, LeadStatus, StatusChange
-from bot.matching import Matcher
-from bot.replies import Button, Reply, ReplyBuilder
-from bot.staff_actions import (
+from bot.leads.export import leads_to_csv
+from bot.leads.model import Lead, LeadStatus, StatusChange
+from bot.matching.matcher import Matcher
+from bot.messages.catalogue import Catalogue
+from bot.messages.reply import Button, Reply, ReplyBuilder
+from bot.staff.actions import (
     TARGET_STATUSES,
     AskNote,
     AssignQuestion,
@@ -35,10 +33,12 @@ from bot.staff_actions import (
     page_action,
     parse_status,
 )
-from bot.staff_notes import PendingNotes
-from bot.staff_notifications import lead_summary
-from bot.unanswered_review import QuestionGroup, alike, group_questions
-from bot.user_store import (
+from bot.staff.notes import PendingNotes
+from bot.staff.notifications import lead_summary
+from bot.staff.unanswered_review import QuestionGroup, alike, group_questions
+from bot.storage.database import utc_now
+from bot.storage.lead_store import LeadNotFoundError, LeadStore
+from bot.storage.user_store import (
     LearnedExampleStore,
     QuestionNotFoundError,
     QuestionStatus,
@@ -327,7 +327,7 @@ class StaffWorkspace:
         self, language: Language, lead_id: int, staff_id: int, chat_id: int
     ) -> NoteRequest | Reply:
         """Start a note: the staff member's next text message in `chat_id` within the timeout
-        of bot/staff_notes.py is the note (see `take_note`); stored, so it survives a restart."""
+        of bot/staff/notes.py is the note (see `take_note`); stored, so it survives a restart."""
         lead = await self._leads.get(lead_id)
         if lead is None:
             return self._not_found(language, str(lead_id))

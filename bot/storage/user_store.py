@@ -20,20 +20,20 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.database import (
+from bot.leads.model import Consent, Lead, StatusChange
+from bot.storage.database import (
     PERSISTENCE_ROWS_OF_USER,
     Database,
     format_timestamp,
     parse_timestamp,
     utc_now,
 )
-from bot.lead_store import (
+from bot.storage.lead_store import (
     HISTORY_SELECT,
     LEAD_SELECT,
     lead_from_row,
     status_change_from_row,
 )
-from bot.leads import Consent, Lead, StatusChange
 
 
 class QuestionStatus(StrEnum):
@@ -77,7 +77,7 @@ class LearnedExample:
 
 @dataclass(frozen=True, slots=True)
 class PersistedState:
-    """One row of bot state kept for a user (see the key format in bot/database.py)."""
+    """One row of bot state kept for a user (see the key format in bot/storage/database.py)."""
 
     kind: str
     key: str
@@ -333,7 +333,7 @@ class LearnedExampleStore:
         ]
 
 
-# How a pending staff note (table `pending_notes`, bot/staff_notes.py) shows in /mydata.
+# How a pending staff note (table `pending_notes`, bot/staff/notes.py) shows in /mydata.
 PENDING_NOTE_KIND = "pending_note"
 
 
@@ -376,7 +376,7 @@ class PrivacyStore:
                 f"{_QUESTION_SELECT} WHERE user_id = ? ORDER BY created_at, id", (user_id,)
             )
             state = await connection.execute_fetchall(
-                # A constant fragment from bot/database.py; the user id is a bound parameter.
+                # A constant fragment from storage/database.py; the user id is a bound parameter.
                 f"SELECT kind, key, data FROM persistence WHERE {PERSISTENCE_ROWS_OF_USER}"  # noqa: S608
                 " ORDER BY kind, key",
                 {"user_id": user_id},
@@ -436,7 +436,7 @@ class PrivacyStore:
             )
             settings = await delete("DELETE FROM user_settings WHERE user_id = ?", (user_id,))
             persistence = await delete(
-                # A constant fragment from bot/database.py; the user id is a bound parameter.
+                # A constant fragment from storage/database.py; the user id is a bound parameter.
                 f"DELETE FROM persistence WHERE {PERSISTENCE_ROWS_OF_USER}",  # noqa: S608
                 {"user_id": user_id},
             )

@@ -17,7 +17,7 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.database import Database, format_timestamp, parse_timestamp, utc_now
+from bot.storage.database import Database, format_timestamp, parse_timestamp, utc_now
 
 NOTE_TIMEOUT = timedelta(minutes=30)
 
@@ -114,7 +114,7 @@ class PendingNotes:
         self._drop_expired()
 
     def erased(self, user_id: int) -> None:
-        """`/forget` erased the user's row (bot/user_store.py): drop the copy in memory too."""
+        """`/forget` erased the user's row (storage/user_store.py): drop the copy in memory too."""
         self._pending.pop(user_id, None)
 
     def _expired(self, note: PendingNote) -> bool:

@@ -139,7 +139,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             UNIQUE (text, language)
         );
 
-        -- per-user bot state (see the key format below and bot/conversation_store.py).
+        -- per-user bot state (see the key format below and bot/storage/conversation_store.py).
         CREATE TABLE persistence (
             kind       TEXT NOT NULL,
             key        TEXT NOT NULL,
@@ -167,7 +167,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     ),
     # 3: the note a staff member was asked for ("Add a note" on a lead card: their next text
     # message in that chat is the note), so a restart in between does not turn the note into a
-    # question (bot/staff_notes.py). One row per staff member, deleted once 30 minutes old. No
+    # question (bot/staff/notes.py). One row per staff member, deleted once 30 minutes old. No
     # foreign key to leads: a lead erased meanwhile is reported when the note arrives. It holds
     # the staff member's id, so /mydata and /forget cover it.
     (
@@ -184,9 +184,9 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
 )
 
 
-# Key format of the `persistence` table. bot/conversation_store.py writes one row per user:
+# Key format of the `persistence` table. bot/storage/conversation_store.py writes one row per user:
 #   kind "user_data", key = the decimal user id ("12345"), data = the conversation state.
-# PrivacyStore (bot/user_store.py) exports and forgets a user's rows. Its query also covers the
+# PrivacyStore (user_store.py) exports and forgets a user's rows. Its query also covers the
 # other kinds this table was designed for (chat_data of a private chat, whose id is the user's;
 # conversations keyed by JSON arrays of ids) so that no future writer can hide data from
 # /mydata and /forget.

@@ -19,8 +19,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.lead_commands import add_lead_commands, run_lead_command
-from bot.matching import Matcher
+from bot.cli.lead_commands import add_lead_commands, run_lead_command
+from bot.matching.matcher import Matcher
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge.loader import KNOWLEDGE_DIR, KnowledgeBaseError, load_knowledge_base
 from knowledge.model import KnowledgeBase
@@ -144,7 +144,7 @@ def _run_assistant(command: str, directory: Path) -> int:
             "TELEGRAM_BOT_TOKEN is not set: starting the chat in this terminal instead.",
             file=sys.stderr,
         )
-    from bot.console_chat import run_console_chat
+    from bot.cli.chat import run_console_chat
 
     return asyncio.run(run_console_chat(settings, knowledge, sys.stdin, sys.stdout))
 
@@ -236,14 +236,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             if arguments.kb_command == "check":
                 return command_kb_check(directory, sys.stdout)
             if arguments.kb_command == "learned":
-                from bot.learned_export import run_learned_export_command
+                from bot.staff.learned_export import run_learned_export_command
 
                 return run_learned_export_command(_settings_or_exit(), sys.stdout)
             return command_kb_dump(directory, sys.stdout)
         if arguments.command == "leads":
             return run_lead_command(arguments, _settings_or_exit(), sys.stdout)
         if arguments.command == "stats":
-            from bot.lead_stats import run_stats_command  # pulls in the chart library lazily
+            from bot.staff.stats import run_stats_command  # pulls in the chart library lazily
 
             return run_stats_command(
                 _settings_or_exit(),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.catalogue import Catalogue
-from bot.leads import Lead
+from bot.leads.model import Lead
+from bot.messages.catalogue import Catalogue
 from knowledge.model import KnowledgeBase, Language
 
 

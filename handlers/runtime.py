@@ -4,9 +4,9 @@
   strictly in order (a user's answers arrive in the order of their questions, and the join
   flow never sees two steps at once).
 - `NoPersistenceApplication`: PTB's Application minus a memory leak when no persistence is
-  set (we keep state in our own store, bot/conversation_store.py).
+  set (we keep state in our own store, bot/storage/conversation_store.py).
 - `TelegramRateLimiter`: Telegram's limits (30 messages a second overall, 20 a minute per
-  group, each an exact sliding window, see bot/send_window.py) with `retry_after` honoured,
+  group, each an exact sliding window, see handlers/send_window.py) with `retry_after` honoured,
   plus a few retries on 5xx and dropped connections so a hiccup on Telegram's side does not
   cost the user their answer.
 """
@@ -26,7 +26,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application, BaseRateLimiter, BaseUpdateProcessor, Job
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.send_window import SendWindow
+from handlers.send_window import SendWindow
 
 JSONDict = dict[str, Any]
 # A chat may have this many updates waiting or running; more are dropped (a person does not

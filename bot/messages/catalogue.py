@@ -1,4 +1,4 @@
-"""Interface strings, one YAML catalogue per language (`bot/locales/<lang>.yaml`).
+"""Interface strings, one YAML catalogue per language (`bot/messages/locales/<lang>.yaml`).
 
 Answers about clusters live in the knowledge base; these are the words around them (menus,
 prompts, errors). Both catalogues must hold the same keys with the same placeholders, checked

@@ -27,14 +27,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.catalogue import Catalogue
-from bot.database import Database, utc_now
-from bot.lead_store import LeadStats, LeadStore
-from bot.leads import LeadStatus
-from bot.replies import Reply, ReplyBuilder
+from bot.leads.model import LeadStatus
+from bot.messages.catalogue import Catalogue
+from bot.messages.reply import Reply, ReplyBuilder
 from bot.settings import Settings
-from bot.unanswered_review import group_questions
-from bot.user_store import (
+from bot.staff.unanswered_review import group_questions
+from bot.storage.database import Database, utc_now
+from bot.storage.lead_store import LeadStats, LeadStore
+from bot.storage.user_store import (
     QuestionCounts,
     QuestionLogStore,
     QuestionOutcome,

@@ -18,9 +18,7 @@ from typing import Any, Literal, TypedDict
 
 import aiosqlite
 
-from bot.database import Database, format_timestamp, parse_timestamp, utc_now
-from bot.lead_validation import company_key
-from bot.leads import (
+from bot.leads.model import (
     CompanyType,
     Lead,
     LeadStatus,
@@ -29,6 +27,8 @@ from bot.leads import (
     StatusChange,
     lead_reference,
 )
+from bot.leads.validation import company_key
+from bot.storage.database import Database, format_timestamp, parse_timestamp, utc_now
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.leads import LeadStatus
+from bot.leads.model import LeadStatus
 from knowledge.model import KnowledgeBase
 
 # Statuses staff can move a lead to ("new" is where every lead starts).

@@ -8,7 +8,7 @@ wallonia-bot leads show ID_OR_REFERENCE
 wallonia-bot leads set-status ID_OR_REFERENCE STATUS [--note TEXT] [--by STAFF_ID]
     move a lead through the workflow (recorded in its history); prints the new status
 wallonia-bot leads export --format csv|json [--output FILE] [--status S] [--cluster C]
-    every matching lead, oldest first, as bot/lead_export.py builds it; FILE is replaced
+    every matching lead, oldest first, as bot/leads/export.py builds it; FILE is replaced
     atomically (a reader never sees half an export)
 
 Exit status: 0 done, 1 the lead does not exist (or the knowledge base is broken), 2 a wrong
@@ -32,14 +32,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from bot.database import MEMORY, Database
-from bot.lead_export import lead_row, leads_to_csv, leads_to_json
-from bot.lead_store import LeadStore
-from bot.leads import Lead, LeadStatus, StatusChange
+from bot.leads.export import lead_row, leads_to_csv, leads_to_json
+from bot.leads.model import Lead, LeadStatus, StatusChange
 from bot.settings import Settings
+from bot.storage.database import MEMORY, Database
+from bot.storage.lead_store import LeadStore
 from knowledge.loader import KNOWLEDGE_DIR, KnowledgeBaseError, load_knowledge_base
 
-# The same numbers as bot/cli.py (not imported from there: cli.py imports this module).
+# The same numbers as bot/cli/main.py (not imported from there: cli.py imports this module).
 EXIT_OK: Final = 0
 EXIT_NOT_FOUND: Final = 1
 EXIT_USAGE: Final = 2

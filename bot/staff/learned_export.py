@@ -14,9 +14,9 @@ from typing import TextIO
 
 import yaml
 
-from bot.database import Database
 from bot.settings import Settings
-from bot.user_store import LearnedExample, LearnedExampleStore
+from bot.storage.database import Database
+from bot.storage.user_store import LearnedExample, LearnedExampleStore
 
 
 def export_learned_yaml(examples: Iterable[LearnedExample]) -> str:

@@ -1,6 +1,6 @@
 """The guided join request: one step per question, validated, resumable, stored with consent.
 
-The flow is a small state machine (diagram: `bot/join_flow.mmd`). Its state is a plain dict
+The flow is a small state machine (diagram: `join_flow.mmd` beside it). Its state is a plain dict
 inside `ConversationState.join`, so it is persisted with the rest of the conversation and
 survives a restart at the same step. It knows nothing of Telegram: the terminal chat runs the
 very same steps. Buttons carry short actions (`jt:sme`, `jb`…) checked against the current
@@ -17,10 +17,8 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
-from bot.catalogue import Catalogue
-from bot.database import utc_now
-from bot.lead_store import LeadStore
-from bot.lead_validation import (
+from bot.leads.model import CompanyType, Consent, Lead, Location, NewLead
+from bot.leads.validation import (
     ACTIVITY_MAX_LENGTH,
     COMPANY_NAME_MAX_LENGTH,
     CONTACT_NAME_MAX_LENGTH,
@@ -33,9 +31,11 @@ from bot.lead_validation import (
     validate_free_text,
     validate_phone,
 )
-from bot.leads import CompanyType, Consent, Lead, Location, NewLead
-from bot.matching import Matcher
-from bot.replies import Button, Reply, ReplyBuilder
+from bot.matching.matcher import Matcher
+from bot.messages.catalogue import Catalogue
+from bot.messages.reply import Button, Reply, ReplyBuilder
+from bot.storage.database import utc_now
+from bot.storage.lead_store import LeadStore
 from knowledge.model import KnowledgeBase, Language
 from knowledge.text_folding import fold
 

@@ -1,8 +1,8 @@
 """Grouping alike unanswered questions, so staff review a question once however often it
 was asked ("quels sont les tarifs ?", "Quels sont les tarîfs", "tarifs quels sont les").
 
-Pure functions over `UnansweredQuestion`: `/unanswered` (bot/staff_workspace.py) shows the
-groups, and the statistics (bot/lead_stats.py) count the most frequent ones.
+Pure functions over `UnansweredQuestion`: `/unanswered` (bot/staff/workspace.py) shows the
+groups, and the statistics (bot/staff/stats.py) count the most frequent ones.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from bot.user_store import UnansweredQuestion
+from bot.storage.user_store import UnansweredQuestion
 from knowledge.text_folding import fold
 
 # Two questions are "alike" when their folded words match this well (rapidfuzz, 0-100):
