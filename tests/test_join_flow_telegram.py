@@ -174,7 +174,11 @@ async def test_no_consent_stores_nothing(bot: RunningBot) -> None:
             await bot.ask(USER, answer)
     await bot.press(USER, "js")
     [refused] = await bot.press(USER, "jn")
-    assert "rien n'a été enregistré" in refused.text
+    assert "rien n'est enregistré" in refused.text
+    # The answers are kept a little while: agree after all, review them, or cancel.
+    assert {"jy", "jed", "jx"} <= set(refused.callback_data)
+    assert leads(bot) == []
+    await bot.press(USER, "jx")
     assert leads(bot) == []
 
 

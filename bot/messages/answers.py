@@ -6,6 +6,9 @@ buttons, source line). Keeping it apart keeps the dialogue's rules short and rea
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from bot.leads.display import lead_fields, status_label
 from bot.matching.matcher import ClusterFit
 from bot.messages.catalogue import Catalogue
@@ -17,6 +20,36 @@ from knowledge.model import Cluster, Intent, KnowledgeBase, Language, Sourced
 CONTEXTUAL_INTENTS = frozenset({"cluster_info", "how_to_join"})
 # How many keywords to quote back when explaining a recommendation.
 REASON_KEYWORDS = 3
+# A phone screen: the short part of an answer stays under this; the rest is behind "More".
+SHORT_CHARS = 600
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def tagged(reply: Reply, topic: str | None, cluster: str | None = None) -> Reply:
+    """`reply`, marked with what it is about (never shown; statistics and tests read it)."""
+    return dataclasses.replace(reply, topic=topic, cluster=cluster)
+
+
+def short_part(text: str, limit: int = SHORT_CHARS) -> tuple[str, bool]:
+    """The first paragraphs of `text` that fit in `limit` characters (at least one sentence),
+    and whether anything was left out."""
+    paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+    kept: list[str] = []
+    used = 0
+    for paragraph in paragraphs:
+        if used + len(paragraph) > limit:
+            break
+        kept.append(paragraph)
+        used += len(paragraph) + 2
+    if not kept and paragraphs:
+        first = ""
+        for sentence in _SENTENCE_END.split(paragraphs[0]):
+            if first and len(first) + len(sentence) + 1 > limit:
+                break
+            first = f"{first} {sentence}".strip()
+        kept = [first[:limit]]
+    short = "\n\n".join(kept)
+    return short, len(short) < len("\n\n".join(paragraphs))
 
 
 class AnswerBuilder:
@@ -93,7 +126,7 @@ class AnswerBuilder:
         builder = ReplyBuilder().paragraph(self._t(language, "fallback"))
         builder.paragraph(self._t(language, "fallback_offer"))
         self._menu_buttons(builder, language)
-        return builder.build()
+        return tagged(builder.build(), "off_topic")
 
     def did_you_mean(
         self, language: Language, intents: list[str], cluster_id: str | None
@@ -106,36 +139,91 @@ class AnswerBuilder:
             ]
         )
         builder.buttons(Button(self._t(language, "menu.main"), "m"))
-        return builder.build()
+        return tagged(builder.build(), "did_you_mean")
 
-    def intent_answer(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
+    def _more_button(self, language: Language, action: str) -> Button:
+        return Button(self._t(language, "more"), action)
+
+    def intent_answer(
+        self,
+        language: Language,
+        intent: Intent,
+        cluster: Cluster | None,
+        *,
+        detailed: bool = False,
+    ) -> Reply:
+        """The answer, short first: the details are behind "More" unless `detailed`."""
         builder = ReplyBuilder()
         if cluster is not None and intent.id in ("how_to_join", "cluster_info"):
             builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
-        builder.paragraphs(intent.answer[language])
+        full = intent.answer[language]
+        text, cut = (full, False) if detailed else short_part(full)
+        builder.paragraphs(text)
         self._source(builder, language, intent.sourced)
+        if cut:
+            more = f"mo:{intent.id}:{cluster.id}" if cluster else f"mo:{intent.id}"
+            builder.buttons(self._more_button(language, more))
         if intent.id == "how_to_join":
-            join = self._t(language, "cluster_card.join", name=cluster.name) if cluster else None
-            builder.buttons(
-                Button(
-                    join or self._t(language, "menu.join"), f"j:{cluster.id}" if cluster else "j"
-                )
-            )
+            # The form starts only when the user asks for it, from here or in words.
+            start = f"j:{cluster.id}" if cluster else "j"
+            builder.buttons(Button(self._t(language, "join.start"), start))
         if intent.id == "cluster_info":
             self._cluster_buttons(builder, list(self._kb.clusters))
         builder.button_column([self.intent_button(language, r, None) for r in intent.related])
-        return builder.build()
+        return tagged(builder.build(), intent.id, cluster.id if cluster else None)
+
+    def cluster_attribute(self, language: Language, cluster: Cluster, attribute: str) -> Reply:
+        """One attribute of a cluster in a line or two, for a follow-up ("site web ?")."""
+        builder = ReplyBuilder()
+        if attribute in ("contact", "website") and cluster.website:
+            builder.text(self._t(language, "attribute.website", name=cluster.name) + " ")
+            builder.link(cluster.website, cluster.website).paragraph()
+        else:
+            what = self._t(language, f"attribute.{attribute}")
+            builder.paragraph(self._t(language, "attribute.unknown", what=what, name=cluster.name))
+            if cluster.website:
+                builder.text(self._t(language, "attribute.look_there") + " ")
+                builder.link(cluster.website, cluster.website).paragraph()
+        self._source(builder, language, cluster.sourced)
+        about = self._t(language, "cluster_card.about", name=cluster.name)
+        builder.buttons(Button(about, f"c:{cluster.id}"))
+        builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
+        intent = {"members": "cluster_members", "founded": "history", "field": "sectors_covered"}
+        return tagged(builder.build(), intent.get(attribute, "cluster_contact"), cluster.id)
+
+    def unknown(self, language: Language, cluster: Cluster | None, closest: list[str]) -> Reply:
+        """An in-domain question the knowledge base cannot answer: say so, and where to look."""
+        builder = ReplyBuilder()
+        if cluster is not None:
+            builder.paragraph(self._t(language, "unknown.about", name=cluster.name))
+            if cluster.website:
+                builder.text(self._t(language, "attribute.look_there") + " ")
+                builder.link(cluster.website, cluster.website).paragraph()
+        else:
+            builder.paragraph(self._t(language, "unknown.general"))
+        builder.paragraph(self._t(language, "unknown.team"))
+        builder.button_column([self.intent_button(language, i, None) for i in closest])
+        builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
+        builder.buttons(Button(self._t(language, "menu.main"), "m"))
+        return tagged(builder.build(), "unknown", cluster.id if cluster else None)
 
     def cluster_list(self, language: Language, intent: Intent) -> Reply:
         builder = ReplyBuilder().paragraphs(intent.answer[language])
         self._source(builder, language, intent.sourced)
         self._cluster_buttons(builder, list(self._kb.clusters))
         builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
-        return builder.build()
+        return tagged(builder.build(), intent.id)
 
-    def cluster_card(self, language: Language, cluster: Cluster) -> Reply:
+    def cluster_card(
+        self, language: Language, cluster: Cluster, *, detailed: bool = False
+    ) -> Reply:
         builder = ReplyBuilder().bold(cluster.name).text(" — ").text(cluster.tagline[language])
-        builder.paragraph().paragraphs(cluster.description[language])
+        full = cluster.description[language]
+        # The name, the website and the buttons share the screen with the description.
+        text, cut = (full, False) if detailed else short_part(full, SHORT_CHARS - 150)
+        builder.paragraph().paragraphs(text)
+        if cut:
+            builder.buttons(self._more_button(language, f"mc:{cluster.id}"))
         if cluster.website:
             builder.text(self._t(language, "cluster_card.website") + " ")
             builder.link(cluster.website, cluster.website).paragraph()
@@ -144,10 +232,18 @@ class AnswerBuilder:
             Button(self._t(language, "cluster_card.join", name=cluster.name), f"j:{cluster.id}")
         )
         builder.buttons(Button(self._t(language, "cluster_card.back"), "cl"))
-        return builder.build()
+        return tagged(builder.build(), "cluster_info", cluster.id)
 
-    def recommendation(self, language: Language, fits: list[ClusterFit]) -> Reply:
+    def recommendation(
+        self, language: Language, fits: list[ClusterFit], *, asked: str | None = None
+    ) -> Reply:
+        """The best cluster for an activity; `asked` is a cluster the user wondered about."""
         builder = ReplyBuilder()
+        if asked is not None and fits and self._kb.has_cluster(asked):
+            name = self._kb.cluster(asked).name
+            fitting = {f.cluster_id for f in fits[:2]}
+            key = "recommend.asked_fits" if asked in fitting else "recommend.asked_other"
+            builder.paragraph(self._t(language, key, name=name))
         if not fits:
             builder.paragraph(self._t(language, "recommend.none"))
             self._cluster_buttons(builder, list(self._kb.clusters))
@@ -173,7 +269,7 @@ class AnswerBuilder:
                 Button(self._t(language, "recommend.see", name=second.name), f"c:{second.id}")
             )
         builder.button_column(buttons)
-        return builder.build()
+        return tagged(builder.build(), "recommend_cluster", best.id)
 
     def language_menu(self, language: Language) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "language.prompt"))
