@@ -1,8 +1,12 @@
 """The project needs nothing outside its own folder: a clone alone passes `make test`.
 
 No tracked file but prose (`*.md`) names a path that leaves the repository: the material the
-project was started from (`../shared/…`) is not beside a user's clone, so whatever the code,
-the tests or the benchmarks need is carried inside (for example tests/data/telegram-bot-api.json).
+project was started from (a `shared` folder beside the project's root) is not beside a user's
+clone, so whatever the code, the tests or the benchmarks need is carried inside (for example
+tests/data/telegram-bot-api.json).
+
+The samples below are put together from pieces, so that this file does not hold what it looks
+for (the same search runs before each session's submission).
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Ways of reaching the folder beside the project, or this machine's copy of it.
 OUTSIDE = re.compile(
     r"""
-      \.\./+shared\b                          # ../shared, ../../shared/…
-    | parents\[\s*\d+\s*\]\s*/\s*["']shared   # Path(...).parents[2] / "shared"
+      \.\./+shared\b                          # up one folder or more, into shared
+    | parents\[\s*\d+\s*\]\s*/\s*["']shared   # Path(…).parents[N] joined with shared
     | parent\s*/\s*["']shared["']             # ….parent.parent / "shared"
     | ["']shared["']\s*/\s*["']telegram       # "shared" / "telegram"
     | (?<![\w.])/work/                        # this workplace's absolute paths
@@ -60,10 +64,11 @@ def test_no_tracked_file_reaches_outside_the_repository() -> None:
 
 
 def test_the_pattern_catches_what_it_is_for() -> None:
+    up = ".." + "/"
     for line in (
-        'Path(__file__).resolve().parents[2] / "shared" / "telegram" / "bot-api-9.2.json"',
-        "spec = ROOT / '..' / '../shared/telegram/bot-api-9.2.json'",
-        "# facts from ../../shared/sources/facts.md",
+        'Path(__file__).resolve().parents[2] / "' + 'shared" / "telegram" / "bot-api-9.2.json"',
+        f"spec = ROOT / '{up}shared/telegram/bot-api-9.2.json'",
+        f"# facts from {up}{up}shared/sources/facts.md",
         'ROOT.parent / "shared"',
         "open('/work/shared/seed/the-clusters.txt')",
     ):
