@@ -16,7 +16,7 @@ from bot.messages.catalogue import Catalogue
 from bot.services import build_dialogue
 from bot.storage.database import Database
 from knowledge.model import KnowledgeBase
-from tests.sample_data import FakeClock
+from tests.helpers import FakeClock
 
 USER = UserRef(7, "fr")
 
