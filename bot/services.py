@@ -21,13 +21,11 @@ from bot.staff.notifications import StaffNotifier
 from bot.storage.conversation_store import ConversationStore
 from bot.storage.database import Database
 from bot.storage.lead_store import LeadStore
-from bot.storage.user_store import (
-    LearnedExampleStore,
-    PrivacyStore,
-    QuestionLogStore,
-    UnansweredQuestionStore,
-    UserSettingsStore,
-)
+from bot.storage.learned_example_store import LearnedExampleStore
+from bot.storage.privacy_store import PrivacyStore
+from bot.storage.question_log_store import QuestionLogStore
+from bot.storage.unanswered_question_store import UnansweredQuestionStore
+from bot.storage.user_settings_store import UserSettingsStore
 from knowledge.model import LANGUAGES, KnowledgeBase, Language
 
 

@@ -37,9 +37,8 @@ from bot.staff.unanswered_review import alike, group_questions
 from bot.staff.workspace import NoteRequest, StaffWorkspace
 from bot.storage.database import Database
 from bot.storage.lead_store import LeadStore
-from bot.storage.user_store import (
-    LearnedExample,
-    LearnedExampleStore,
+from bot.storage.learned_example_store import LearnedExample, LearnedExampleStore
+from bot.storage.unanswered_question_store import (
     QuestionStatus,
     UnansweredQuestion,
     UnansweredQuestionStore,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from bot.storage.user_store import UnansweredQuestion
+from bot.storage.unanswered_question_store import UnansweredQuestion
 from knowledge.text_folding import fold
 
 # Two questions are "alike" when their folded words match this well (rapidfuzz, 0-100):

@@ -38,8 +38,8 @@ from bot.staff.notifications import lead_summary
 from bot.staff.unanswered_review import QuestionGroup, alike, group_questions
 from bot.storage.database import utc_now
 from bot.storage.lead_store import LeadNotFoundError, LeadStore
-from bot.storage.user_store import (
-    LearnedExampleStore,
+from bot.storage.learned_example_store import LearnedExampleStore
+from bot.storage.unanswered_question_store import (
     QuestionNotFoundError,
     QuestionStatus,
     UnansweredQuestion,
