@@ -31,7 +31,7 @@ hypothesis_settings.load_profile("project")
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from bot.app import serve  # noqa: E402 - after the environment switch above
-from bot.settings import Settings  # noqa: E402
+from bot.settings import Secret, Settings  # noqa: E402
 from knowledge.loader import load_knowledge_base  # noqa: E402
 from knowledge.model import KnowledgeBase  # noqa: E402
 from tests.fake_bot_api import FakeBotApi, SentMessage  # noqa: E402
@@ -54,7 +54,7 @@ async def api() -> AsyncIterator[FakeBotApi]:
 @pytest.fixture
 def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
     return Settings(
-        telegram_bot_token=api.token,
+        telegram_bot_token=Secret(api.token),
         telegram_base_url=api.base_url,
         database_path=tmp_path / "assistant.sqlite3",
         staff_user_ids=frozenset({STAFF_ID}),

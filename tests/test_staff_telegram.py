@@ -55,15 +55,15 @@ def staff_wiring(monkeypatch: pytest.MonkeyPatch) -> list[AssistantApplication]:
     original = bot.app.build_application
     built: list[AssistantApplication] = []
 
-    def build_with_staff(services: Any) -> AssistantApplication:
-        application = original(services)
+    def build_with_staff(settings: Settings, knowledge: Any) -> AssistantApplication:
+        application = original(settings, knowledge)
         built.append(application)
         if any(getattr(h, "callback", None) is on_staff_command for h in application.handlers[0]):
             return application  # bot/app.py already wires the staff handlers
         user_handlers: list[BaseHandler[Any, Any, Any]] = list(application.handlers[0])
         for handler in user_handlers:
             application.remove_handler(handler, group=0)
-        register_staff_handlers(application)
+        register_staff_handlers(application, settings)
         for handler in user_handlers:
             application.add_handler(handler, group=0)
         return application

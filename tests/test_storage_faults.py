@@ -26,6 +26,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -71,8 +72,10 @@ async def running(
     opened: list[Services] = []
     original_open = Services.open
 
-    async def open_and_capture(settings: Settings, knowledge: KnowledgeBase) -> Services:
-        services = await original_open(settings, knowledge)
+    async def open_and_capture(
+        settings: Settings, knowledge: KnowledgeBase, **options: Any
+    ) -> Services:
+        services = await original_open(settings, knowledge, **options)
         opened.append(services)
         return services
 
