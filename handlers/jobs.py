@@ -29,18 +29,9 @@ async def notify_staff(context: AssistantContext) -> None:
 
 async def expire_idle_join_flows(context: AssistantContext) -> None:
     """End join flows left alone for 30 minutes, telling their users the answers are gone."""
-    services = context.services
-    flow = services.dialogue.join_flow
-    for user_id, _stale in await services.conversations.with_join_flow():
-        # Read again right before deciding: the user may have answered since the scan.
-        state = await services.conversations.load(user_id)
-        if state.join is None or not flow.is_idle(state.join):
-            continue
-        state.join = None
-        await services.conversations.save(user_id, state)
-        language = state.language or state.last_language or services.settings.default_language
+    for user_id, notice in await context.services.expire_idle_join_flows():
         try:
-            await send_replies(context.bot, user_id, [flow.expired_notice(language)])
+            await send_replies(context.bot, user_id, [notice])
         except TelegramError:
             _LOGGER.info("could not tell a user of an expired join flow (blocked the bot?)")
 

@@ -26,6 +26,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ from bot.conversation.join_flow import CONSENT_VERSION
 from bot.leads.model import Consent, NewLead
 from bot.services import Services
 from bot.settings import Settings
-from bot.storage.user_store import QuestionOutcome
+from bot.storage.question_log_store import QuestionOutcome
 from knowledge.model import KnowledgeBase
 from tests.fake_bot_api import FakeBotApi, SentMessage
 from tests.helpers import RunningBot, confirm_data, fill_until_summary, new_lead, serving
@@ -69,8 +70,10 @@ async def running(
     opened: list[Services] = []
     original_open = Services.open
 
-    async def open_and_capture(settings: Settings, knowledge: KnowledgeBase) -> Services:
-        services = await original_open(settings, knowledge)
+    async def open_and_capture(
+        settings: Settings, knowledge: KnowledgeBase, **options: Any
+    ) -> Services:
+        services = await original_open(settings, knowledge, **options)
         opened.append(services)
         return services
 
@@ -285,10 +288,10 @@ async def test_a_conversation_state_that_cannot_be_saved_gets_an_apology_and_the
     assert APOLOGY in apology.text
     [logged] = error_records(caplog, "handlers.errors")
     assert "failed with OperationalError" in logged.getMessage()
-    assert count(bot, "SELECT count(*) FROM persistence WHERE key = ?", str(OTHER)) == 0
+    assert count(bot, "SELECT count(*) FROM conversation_states WHERE user_id = ?", OTHER) == 0
 
     await pragma(services, f"max_page_count = {previous_cap}")
     [prompt] = await bot.ask(OTHER, "/join plastiwin")
     assert "callback_data" not in prompt.text
     assert APOLOGY not in prompt.text
-    assert count(bot, "SELECT count(*) FROM persistence WHERE key = ?", str(OTHER)) == 1
+    assert count(bot, "SELECT count(*) FROM conversation_states WHERE user_id = ?", OTHER) == 1

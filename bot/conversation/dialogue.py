@@ -56,7 +56,8 @@ from bot.matching.matcher import Match, Matcher
 from bot.messages.answers import CONTEXTUAL_INTENTS, AnswerBuilder, tagged
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
-from bot.storage.user_store import PrivacyStore, QuestionOutcome
+from bot.storage.privacy_store import PrivacyStore
+from bot.storage.question_log_store import QuestionOutcome
 from knowledge.model import LANGUAGES, KnowledgeBase, Language
 from knowledge.text_folding import fold
 

@@ -13,7 +13,7 @@ from bot.leads.display import lead_fields, status_label
 from bot.matching.matcher import ClusterFit
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Button, Reply, ReplyBuilder
-from bot.storage.user_store import UserData
+from bot.storage.privacy_store import UserData
 from knowledge.model import Cluster, Intent, KnowledgeBase, Language, Sourced
 
 # Intents for which "it" can mean the cluster discussed just before ("how do I join it?").
