@@ -42,7 +42,7 @@ from handlers.conversation import (
 )
 from handlers.errors import on_error
 from handlers.flood import check_flood
-from handlers.jobs import notify_staff, schedule_jobs
+from handlers.jobs import notify_correction, notify_staff, schedule_jobs
 from handlers.runtime import (
     NoPersistenceApplication,
     PerChatUpdateProcessor,
@@ -90,8 +90,16 @@ def build_application(settings: Settings, knowledge: KnowledgeBase) -> Assistant
             if application.job_queue is not None:
                 application.job_queue.run_once(notify_staff, 0)
 
+        async def announce_correction(lead: Lead, text: str) -> None:
+            # The correction is already in the lead's history; this only tells staff now.
+            if application.job_queue is not None:
+                application.job_queue.run_once(notify_correction, 0, data=(lead, text))
+
         application.bot_data.services = await Services.open(
-            settings, knowledge, on_lead_created=announce_lead
+            settings,
+            knowledge,
+            on_lead_created=announce_lead,
+            on_request_corrected=announce_correction,
         )
         await _register_commands(application)
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.conversation.dialogue import ConversationState, Dialogue, UserRef
 from bot.conversation.join_flow import JoinFlow, LeadCreated
+from bot.conversation.request_followup import RequestCorrected
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
@@ -75,6 +76,7 @@ def dialogue_over(
     default_language: Language = "fr",
     clock: Callable[[], datetime] = utc_now,
     on_lead_created: LeadCreated | None = None,
+    on_request_corrected: RequestCorrected | None = None,
 ) -> Dialogue:
     """The dialogue engine with its join flow, over `stores`."""
     join_flow = JoinFlow(
@@ -90,6 +92,7 @@ def dialogue_over(
         privacy=stores.privacy,
         question_log=stores.question_log,
         default_language=default_language,
+        on_request_corrected=on_request_corrected,
     )
 
 
@@ -133,11 +136,13 @@ class Services:
         knowledge: KnowledgeBase,
         *,
         on_lead_created: LeadCreated | None = None,
+        on_request_corrected: RequestCorrected | None = None,
     ) -> Services:
         """Open the database (applying migrations) and build everything on top of it, once.
 
-        `on_lead_created` is called with each lead the join flow stores (Telegram uses it to
-        announce the lead to staff at once).
+        `on_lead_created` is called with each lead the join flow stores, and
+        `on_request_corrected` with each correction an applicant sends afterwards (Telegram
+        uses them to tell staff at once).
         """
         database = await Database.open(settings.database_path)
         try:
@@ -158,6 +163,7 @@ class Services:
                 stores,
                 default_language=settings.default_language,
                 on_lead_created=on_lead_created,
+                on_request_corrected=on_request_corrected,
             )
         except BaseException:
             await database.close()

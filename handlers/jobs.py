@@ -27,6 +27,20 @@ async def notify_staff(context: AssistantContext) -> None:
     await services.notifier.notify_pending(send)
 
 
+async def notify_correction(context: AssistantContext) -> None:
+    """Post an applicant's correction to STAFF_CHAT_ID (it is in the lead's history anyway)."""
+    services = context.services
+    chat_id = services.settings.staff_chat_id
+    job = context.job
+    if chat_id is None or job is None or not isinstance(job.data, tuple):
+        return
+    lead, text = job.data
+    try:
+        await send_replies(context.bot, chat_id, [services.notifier.correction(lead, text)])
+    except TelegramError:
+        _LOGGER.warning("could not tell staff of a correction; it is in the lead's history")
+
+
 async def expire_idle_join_flows(context: AssistantContext) -> None:
     """End join flows left alone for 30 minutes, telling their users the answers are gone."""
     for user_id, notice in await context.services.expire_idle_join_flows():
