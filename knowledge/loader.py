@@ -66,6 +66,8 @@ REQUIRED_CLUSTERS = (
     "h2o",
 )
 MIN_EXAMPLES_PER_LANGUAGE = 10
+# Sources cited under a short part when the entry does not say (`short_sources`).
+DEFAULT_SHORT_SOURCES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +218,11 @@ class _Reader:
             reviewed = None
         if required and (not sources or reviewed is None):
             self.problem(entry, "an informational answer needs 'sources' and 'reviewed'")
-        return Sourced(sources[0].url if sources else None, reviewed, sources)
+        short = data.get("short_sources", DEFAULT_SHORT_SOURCES)
+        if not isinstance(short, int) or isinstance(short, bool) or short < 1:
+            self.problem(entry, "'short_sources' must be a whole number of at least 1")
+            short = DEFAULT_SHORT_SOURCES
+        return Sourced(sources[0].url if sources else None, reviewed, sources, short)
 
     def entries(
         self, document: Any, key: str, build: Callable[[Mapping[str, Any], str], T]

@@ -68,6 +68,12 @@ class Sourced:
     source: str | None
     reviewed: date | None
     sources: tuple[Source, ...] = ()
+    # How many of the first `sources` support the short part (cited under it); the details
+    # cite them all.
+    short_sources: int = 2
+
+    def for_short_part(self) -> tuple[Source, ...]:
+        return self.sources[: self.short_sources]
 
 
 @dataclass(frozen=True, slots=True)
