@@ -236,7 +236,9 @@ class AnswerBuilder:
         builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
         return builder.build()
 
-    def cluster_card(self, language: Language, cluster: Cluster, *, detailed: bool = False) -> Reply:
+    def cluster_card(
+        self, language: Language, cluster: Cluster, *, detailed: bool = False
+    ) -> Reply:
         """The short card, with a "More" button (`mc:<cluster>`); `detailed=True` adds the
         details (figures with their years, disagreements between sources)."""
         builder = ReplyBuilder().bold(cluster.name).text(" — ").text(cluster.tagline[language])
@@ -311,7 +313,9 @@ class AnswerBuilder:
         """One fact about a pôle de compétitivité (website or field), with its sources."""
         if attribute not in POLE_ATTRIBUTES:
             raise ValueError(f"unknown pôle attribute {attribute!r}")
-        builder = ReplyBuilder().bold(f"{pole.name} — {self._t(language, f'attribute.{attribute}')}: ")
+        builder = ReplyBuilder().bold(
+            f"{pole.name} — {self._t(language, f'attribute.{attribute}')}: "
+        )
         if attribute == "field":
             builder.text(pole.field[language])
         else:
