@@ -195,9 +195,6 @@ class AnswerBuilder:
         elif intent.details is not None:
             sources = intent.sourced.for_short_part()
         self._source_lines(builder, language, sources)
-        if intent.details is not None and not detailed:
-            suffix = f":{cluster.id}" if cluster is not None else ""
-            self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}{suffix}")
         if intent.id in ("how_to_join", "start_join"):
             join = self._t(language, "cluster_card.join", name=cluster.name) if cluster else None
             builder.buttons(
@@ -208,6 +205,9 @@ class AnswerBuilder:
         if intent.id in ("cluster_info", "cluster_contact", "cluster_members") and cluster is None:
             self._cluster_buttons(builder, list(self._kb.clusters))
         builder.button_column([self.intent_button(language, r, None) for r in intent.related])
+        if intent.details is not None and not detailed:
+            suffix = f":{cluster.id}" if cluster is not None else ""
+            self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}{suffix}")
         return builder.build()
 
     def intent_details(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
@@ -231,9 +231,9 @@ class AnswerBuilder:
             sources = intent.sourced.for_short_part()
         self._source_lines(builder, language, sources)
         self._cluster_buttons(builder, list(self._kb.clusters))
+        builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
         if intent.details is not None and not detailed:
             self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}")
-        builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
         return builder.build()
 
     def cluster_card(
@@ -250,11 +250,11 @@ class AnswerBuilder:
             sources = cluster.sourced.for_short_part()
         self._website_line(builder, language, cluster)
         self._source_lines(builder, language, sources)
-        if cluster.details is not None and not detailed:
-            self._more_button(builder, language, f"{MORE_CLUSTER_ACTION}:{cluster.id}")
         builder.buttons(
             Button(self._t(language, "cluster_card.join", name=cluster.name), f"j:{cluster.id}")
         )
+        if cluster.details is not None and not detailed:
+            self._more_button(builder, language, f"{MORE_CLUSTER_ACTION}:{cluster.id}")
         builder.buttons(Button(self._t(language, "cluster_card.back"), "cl"))
         return builder.build()
 
