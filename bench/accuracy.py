@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process, utils
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.matching import Matcher
+from bot.matching.matcher import Matcher
 from knowledge.loader import load_knowledge_base
 from knowledge.model import KnowledgeBase
 

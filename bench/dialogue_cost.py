@@ -30,8 +30,8 @@ from bench.end_to_end import (
     print_machine,
     question_pool,
 )
-from bot.dialogue import UserRef
-from bot.rendering import to_html_messages
+from bot.conversation.dialogue import UserRef
+from bot.messages.rendering import to_html_messages
 from bot.services import Services
 from bot.settings import Settings
 from knowledge.loader import load_knowledge_base

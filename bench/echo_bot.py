@@ -4,7 +4,7 @@
 
 Same library, same long polling, nothing else: the floor of what answering a message costs.
 With ECHO_PACED=1 it also sends through the same rate limiter as our bot (Telegram's 30 messages
-a second, bot/telegram_runtime.py), so that the cost of pacing itself can be told apart from our
+a second, handlers/runtime.py), so that the cost of pacing itself can be told apart from our
 work.
 """
 
@@ -34,7 +34,7 @@ def main() -> None:
         .base_url(os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"))
     )
     if os.environ.get("ECHO_PACED") == "1":
-        from bot.telegram_runtime import TelegramRateLimiter
+        from handlers.runtime import TelegramRateLimiter
 
         limiter = TelegramRateLimiter()
         run(builder.rate_limiter(limiter).concurrent_updates(True).build())

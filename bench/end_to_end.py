@@ -49,8 +49,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.accuracy import QUESTIONS, load_questions
-from bot.dialogue import ConversationState, UserRef
-from bot.rendering import to_html_messages
+from bot.conversation.dialogue import ConversationState, UserRef
+from bot.messages.rendering import to_html_messages
 from bot.services import Services
 from bot.settings import SETTING_NAMES, Settings
 from knowledge.loader import load_knowledge_base

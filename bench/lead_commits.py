@@ -35,9 +35,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.dialogue import ConversationState, UserRef
-from bot.join_flow import JoinFlow, Step
-from bot.replies import Reply
+from bot.conversation.dialogue import ConversationState, UserRef
+from bot.conversation.join_flow import JoinFlow, Step
+from bot.messages.reply import Reply
 from bot.services import Services
 from bot.settings import Settings
 from knowledge.loader import load_knowledge_base

@@ -22,7 +22,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.accuracy import HOLDOUT_QUESTIONS, QUESTIONS, load_questions
-from bot.matching import Matcher
+from bot.matching.matcher import Matcher
 from knowledge.loader import load_knowledge_base
 from knowledge.model import Bilingual, Intent, KnowledgeBase, PerLanguage, Sourced
 from knowledge.text_folding import fold

@@ -21,10 +21,10 @@ answered and the bot is idle, two figures are read:
 What is kept per user, and where:
 
 * conversation state: a row of the `persistence` table (kind 'user_data', one per user, written
-  by bot/conversation_store.py), with only the 2,048 most recent users cached in memory;
-* flood control (bot/flood_control.py): users seen in the last minute, at most 10,000;
+  by bot/storage/conversation_store.py), with only the 2,048 most recent users cached in memory;
+* flood control (bot/conversation/flood_control.py): users seen in the last minute, at most 10,000;
 * PTB's user_data and chat_data are never used; NoPersistenceApplication stops PTB from noting
-  every chat and user for a persistence we do not have (bot/telegram_runtime.py).
+  every chat and user for a persistence we do not have (handlers/runtime.py).
 
 Warm-up: in the first phase the allocators take the high-water mark of the updates in flight
 (up to 1,000 queued), SQLite's page cache fills to its cap (2 MB by default) and the
@@ -84,14 +84,14 @@ from bench.end_to_end import (
     stop_process,
     wait_first_poll,
 )
-from bot.database import PERSISTENCE_USER_DATA
 from bot.services import Services
 from bot.settings import Settings
+from bot.storage.database import PERSISTENCE_USER_DATA
 from knowledge.loader import load_knowledge_base
 from tests.fake_bot_api import FakeBotApi
 
 # `wallonia-bot run`, as `python -c` so that the probe goes in front of it.
-RUN_BOT = "import sys, bot.cli; sys.exit(bot.cli.main(['run']))"
+RUN_BOT = "import sys, bot.cli.main; sys.exit(bot.cli.main.main(['run']))"
 # The MESSAGES_PER_SECOND setting that lifts the overall message limiter (its maximum).
 UNLIMITED_MESSAGES_PER_SECOND = "100000"
 PHASES = 8
@@ -326,7 +326,7 @@ def memory_mb(pid: int) -> tuple[float, float]:
 
 
 def stored_rows(database: Path) -> tuple[int, int]:
-    """Users with a conversation state stored (bot/conversation_store.py), and unanswered
+    """Users with a conversation state stored (bot/storage/conversation_store.py), and unanswered
     questions kept, read while the bot runs."""
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
     try:

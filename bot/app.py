@@ -26,14 +26,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.leads import Lead
+from bot.leads.model import Lead
 from bot.services import Services
 from bot.settings import Settings
-from bot.telegram_runtime import (
-    NoPersistenceApplication,
-    PerChatUpdateProcessor,
-    TelegramRateLimiter,
-)
 from handlers.context import CONTEXT_TYPES, AssistantApplication
 from handlers.conversation import (
     USER_COMMANDS,
@@ -46,6 +41,11 @@ from handlers.conversation import (
 from handlers.errors import on_error
 from handlers.flood import check_flood
 from handlers.jobs import notify_staff, schedule_jobs
+from handlers.runtime import (
+    NoPersistenceApplication,
+    PerChatUpdateProcessor,
+    TelegramRateLimiter,
+)
 from handlers.staff import register_staff_handlers
 from knowledge.model import LANGUAGES, KnowledgeBase
 

@@ -11,17 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.catalogue import Catalogue
-from bot.conversation_store import ConversationStore
-from bot.database import Database
-from bot.dialogue import Dialogue
-from bot.join_flow import JoinFlow
-from bot.lead_store import LeadStore
-from bot.matching import Matcher
+from bot.conversation.dialogue import Dialogue
+from bot.conversation.join_flow import JoinFlow
+from bot.matching.matcher import Matcher
+from bot.messages.catalogue import Catalogue
 from bot.settings import Settings
-from bot.staff_notes import PendingNotes
-from bot.staff_notifications import StaffNotifier
-from bot.user_store import (
+from bot.staff.notes import PendingNotes
+from bot.staff.notifications import StaffNotifier
+from bot.storage.conversation_store import ConversationStore
+from bot.storage.database import Database
+from bot.storage.lead_store import LeadStore
+from bot.storage.user_store import (
     LearnedExampleStore,
     PrivacyStore,
     QuestionLogStore,

@@ -6,8 +6,8 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot.dialogue import ConversationState, UserRef
-from bot.flood_control import FloodGuard
+from bot.conversation.dialogue import ConversationState, UserRef
+from bot.conversation.flood_control import FloodGuard
 from bot.services import Services
 
 
@@ -37,7 +37,7 @@ class AssistantContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, An
         return self.bot_data.services
 
     async def conversation(self) -> ConversationState:
-        """The state of the user this update is from (see bot/conversation_store.py)."""
+        """The state of the user this update is from (see bot/storage/conversation_store.py)."""
         user_id = self._user_id
         if user_id is None:
             return ConversationState()

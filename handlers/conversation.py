@@ -1,7 +1,7 @@
 """Handlers for what every user does: commands, free text, buttons, stickers and photos.
 
 Each handler only translates: Telegram update in, `Dialogue` call, replies out. The rules of
-the conversation live in `bot/dialogue.py`.
+the conversation live in `bot/conversation/dialogue.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import logging
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.replies import Reply
+from bot.messages.reply import Reply
 from handlers.context import AssistantContext, user_ref
 from handlers.sending import send_replies
 

@@ -8,7 +8,7 @@ import traceback
 from telegram import Update
 from telegram.error import Forbidden
 
-from bot.dialogue import ConversationState, UserRef
+from bot.conversation.dialogue import ConversationState, UserRef
 from handlers.context import AssistantContext, user_ref
 from handlers.sending import send_replies
 

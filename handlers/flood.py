@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.flood_control import Verdict
+from bot.conversation.flood_control import Verdict
 from handlers.context import AssistantContext, user_ref
 from handlers.sending import send_replies
 

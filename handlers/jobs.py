@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram.error import TelegramError
 
-from bot.replies import Reply
+from bot.messages.reply import Reply
 from handlers.context import AssistantContext
 from handlers.sending import send_replies
 

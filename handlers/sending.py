@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
-from bot.rendering import to_html_messages
-from bot.replies import Button, Reply
+from bot.messages.rendering import to_html_messages
+from bot.messages.reply import Button, Reply
 
 
 def keyboard(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup | None:

@@ -9,7 +9,7 @@ or in another chat, down the very path of any stale button (`on_button`), so the
 identical by construction and nothing is read or changed.
 
 "Add a note" makes the staff member's next text message in that chat (within `NOTE_TIMEOUT`)
-the note; the request is kept in SQLite by `bot/staff_notes.py`, so it survives a restart, and
+the note; the request is kept in SQLite by `bot/staff/notes.py`, so it survives a restart, and
 in memory, so the message filter below reads it without I/O. The note handler is registered
 before the user handlers of group 0, so the dialogue never also answers that message (in a
 group, only the first matching handler runs).
@@ -25,11 +25,11 @@ from telegram import Chat, ForceReply, Message, Update, User
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.lead_stats import CHART_WEEKS, collect_stats, stats_reply, weekly_chart
-from bot.rendering import to_html_messages
-from bot.replies import Reply
-from bot.staff_actions import LeadFilter, is_staff_action, parse_action
-from bot.staff_workspace import NoteRequest, StaffWorkspace
+from bot.messages.rendering import to_html_messages
+from bot.messages.reply import Reply
+from bot.staff.actions import LeadFilter, is_staff_action, parse_action
+from bot.staff.stats import CHART_WEEKS, collect_stats, stats_reply, weekly_chart
+from bot.staff.workspace import NoteRequest, StaffWorkspace
 from handlers.context import AssistantApplication, AssistantContext, user_ref
 from handlers.conversation import on_button, on_unknown_command
 from handlers.sending import send_replies

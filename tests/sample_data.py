@@ -6,7 +6,7 @@ import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.leads import CompanyType, Consent, Location, NewLead
+from bot.leads.model import CompanyType, Consent, Location, NewLead
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 

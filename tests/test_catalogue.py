@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalogue import LOCALES_DIR, Catalogue, CatalogueError
+from bot.messages.catalogue import LOCALES_DIR, Catalogue, CatalogueError
 from knowledge.model import LANGUAGES, KnowledgeBase
 
 

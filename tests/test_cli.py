@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalogue import Catalogue
+from bot.messages.catalogue import Catalogue
 from knowledge.loader import KNOWLEDGE_DIR, REQUIRED_CLUSTERS, REQUIRED_INTENTS
 from knowledge.model import KnowledgeBase
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversation_store import ConversationStore
-from bot.database import Database
-from bot.dialogue import ConversationState
+from bot.conversation.dialogue import ConversationState
+from bot.storage.conversation_store import ConversationStore
+from bot.storage.database import Database
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import tracemalloc
 
 import pytest
 
-from bot.flood_control import FloodGuard, Verdict
+from bot.conversation.flood_control import FloodGuard, Verdict
 
 
 class Clock:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import Catalogue
-from bot.database import Database
-from bot.dialogue import ConversationState, Dialogue, UserRef
-from bot.join_flow import JoinFlow, Step
-from bot.matching import Matcher
+from bot.conversation.dialogue import ConversationState, Dialogue, UserRef
+from bot.conversation.join_flow import JoinFlow, Step
+from bot.matching.matcher import Matcher
+from bot.messages.catalogue import Catalogue
 from bot.services import build_dialogue
+from bot.storage.database import Database
 from knowledge.model import KnowledgeBase
 from tests.sample_data import FakeClock
 
@@ -133,7 +133,7 @@ CONSENT_TEXTS = {"2026-11-26": "d62b743402402efa5e4a0f5e03bf50a0e36bcb2a16c61edc
 def test_the_consent_text_changes_only_with_its_version() -> None:
     import hashlib
 
-    from bot.join_flow import CONSENT_VERSION
+    from bot.conversation.join_flow import CONSENT_VERSION
 
     catalogue = Catalogue.load()
     both = (
@@ -142,5 +142,5 @@ def test_the_consent_text_changes_only_with_its_version() -> None:
         + catalogue.text("en", "join.consent_text")
     )
     assert CONSENT_TEXTS.get(CONSENT_VERSION) == hashlib.sha256(both.encode()).hexdigest(), (
-        "join.consent_text changed: give it a new CONSENT_VERSION in bot/join_flow.py"
+        "join.consent_text changed: give it a new CONSENT_VERSION in bot/conversation/join_flow.py"
     )

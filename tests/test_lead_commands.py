@@ -21,18 +21,18 @@ from typing import Any
 
 import pytest
 
-from bot.database import Database
-from bot.lead_commands import (
+from bot.cli.lead_commands import (
     EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_USAGE,
     add_lead_commands,
     run_lead_command,
 )
-from bot.lead_export import CSV_COLUMNS, JSON_KEYS, leads_to_csv, leads_to_json
-from bot.lead_store import LeadStore
-from bot.leads import CompanyType, Consent, Lead, LeadStatus, Location, NewLead, StatusChange
+from bot.leads.export import CSV_COLUMNS, JSON_KEYS, leads_to_csv, leads_to_json
+from bot.leads.model import CompanyType, Consent, Lead, LeadStatus, Location, NewLead, StatusChange
 from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.lead_store import LeadStore
 from knowledge.loader import KNOWLEDGE_DIR
 
 # Created in the recent past, so a status change made now (real clock) comes after creation.
@@ -100,7 +100,7 @@ async def _history(path: Path, lead_id: int) -> list[StatusChange]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    """The top of `wallonia-bot`'s parser, as bot/cli.py builds it, plus the leads commands."""
+    """The top of `wallonia-bot`'s parser, as bot/cli/main.py builds it plus the leads commands."""
     parser = argparse.ArgumentParser(prog="wallonia-bot")
     parser.add_argument("--knowledge-dir", type=Path, default=KNOWLEDGE_DIR)
     add_lead_commands(parser.add_subparsers(dest="command", required=True))

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.lead_export import (
+from bot.leads.export import (
     CSV_COLUMNS,
     FORMULA_PREFIXES,
     JSON_KEYS,
@@ -20,7 +20,7 @@ from bot.lead_export import (
     leads_to_json,
     neutralise_cell,
 )
-from bot.leads import CompanyType, Lead, LeadStatus, Location, lead_reference
+from bot.leads.model import CompanyType, Lead, LeadStatus, Location, lead_reference
 
 BOM = b"\xef\xbb\xbf"
 CONSENT_TIME = datetime(2025, 3, 1, 9, 30, 0, tzinfo=UTC)

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from bot.database import MIGRATIONS, Database, split_statements
-from bot.lead_store import LeadNotFoundError, LeadStore, parse_reference
-from bot.lead_validation import company_key
-from bot.leads import Consent, LeadStatus, StatusChange
+from bot.leads.model import Consent, LeadStatus, StatusChange
+from bot.leads.validation import company_key
+from bot.storage.database import MIGRATIONS, Database, split_statements
+from bot.storage.lead_store import LeadNotFoundError, LeadStore, parse_reference
 from tests.sample_data import START, FakeClock, new_lead
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ async def test_migration_versions_are_unique_and_ascending() -> None:
 async def test_processes_starting_at_once_apply_migrations_once(db_path: Path) -> None:
     script = (
         "import asyncio, sys\n"
-        "from bot.database import Database\n"
+        "from bot.storage.database import Database\n"
         "async def main():\n"
         "    db = await Database.open(sys.argv[1])\n"
         "    await db.close()\n"
@@ -203,7 +203,7 @@ def test_split_statements_respects_comments_and_strings() -> None:
 
 
 def test_naive_datetimes_are_refused() -> None:
-    from bot.database import format_timestamp
+    from bot.storage.database import format_timestamp
 
     with pytest.raises(ValueError, match="naive"):
         format_timestamp(datetime(2026, 1, 1))
@@ -211,7 +211,7 @@ def test_naive_datetimes_are_refused() -> None:
 
 def test_core_modules_do_not_import_telegram() -> None:
     code = (
-        "import sys, bot.database, bot.lead_store, bot.user_store\n"
+        "import sys, bot.storage.database, bot.storage.lead_store, bot.storage.user_store\n"
         "bad = sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.'))\n"
         "assert not bad, bad\n"
     )

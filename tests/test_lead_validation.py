@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.lead_validation import (
+from bot.leads.validation import (
     ACTIVITY_MAX_LENGTH,
     COMPANY_NAME_MAX_LENGTH,
     CONTACT_NAME_MAX_LENGTH,

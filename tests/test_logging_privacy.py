@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import configure_logging
+from bot.cli.main import configure_logging
 from tests.conftest import RunningBot
 from tests.fake_bot_api import FakeBotApi
 from tests.test_join_flow_telegram import fill_until_summary
@@ -178,7 +178,7 @@ async def test_a_rejected_token_exits_2_without_quoting_it(
 
 
 def test_log_redaction_covers_exception_text() -> None:
-    from bot.cli import SecretRedactor
+    from bot.cli.main import SecretRedactor
 
     redactor = SecretRedactor(("123:SECRET",))
     try:

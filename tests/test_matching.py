@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.matching import CONFIDENT_SCORE, Match, Matcher
+from bot.matching.matcher import CONFIDENT_SCORE, Match, Matcher
 from knowledge.loader import REQUIRED_CLUSTERS, REQUIRED_INTENTS
 from knowledge.model import KnowledgeBase
 from knowledge.text_folding import fold, strip_accents, words

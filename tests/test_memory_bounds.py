@@ -13,7 +13,7 @@ from typing import Any
 from bot.app import build_application
 from bot.services import Services
 from bot.settings import Settings
-from bot.telegram_runtime import PerChatUpdateProcessor
+from handlers.runtime import PerChatUpdateProcessor
 from knowledge.model import KnowledgeBase
 from tests.fake_bot_api import FakeBotApi
 

@@ -17,13 +17,13 @@ from tempfile import TemporaryDirectory
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.catalogue import Catalogue
-from bot.database import Database
-from bot.dialogue import ConversationState, UserRef
-from bot.matching import Matcher
-from bot.rendering import to_html_messages
-from bot.replies import MAX_CALLBACK_BYTES, Reply
+from bot.conversation.dialogue import ConversationState, UserRef
+from bot.matching.matcher import Matcher
+from bot.messages.catalogue import Catalogue
+from bot.messages.rendering import to_html_messages
+from bot.messages.reply import MAX_CALLBACK_BYTES, Reply
 from bot.services import build_dialogue
+from bot.storage.database import Database
 from knowledge.loader import load_knowledge_base
 from tests.fake_bot_api import parse_html, utf16_len
 

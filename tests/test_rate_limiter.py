@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from bot.telegram_runtime import TelegramRateLimiter, group_of
+from handlers.runtime import TelegramRateLimiter, group_of
 
 JSONDict = dict[str, Any]
 

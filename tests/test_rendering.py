@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.rendering import TELEGRAM_TEXT_LIMIT, HtmlMessage, to_html_messages, to_terminal
-from bot.replies import Button, Reply, ReplyBuilder, Span, Style
+from bot.messages.rendering import TELEGRAM_TEXT_LIMIT, HtmlMessage, to_html_messages, to_terminal
+from bot.messages.reply import Button, Reply, ReplyBuilder, Span, Style
 from knowledge.model import LANGUAGES, KnowledgeBase
 from tests.fake_bot_api import parse_html, utf16_len
 

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from bot.send_window import SendWindow
+from handlers.send_window import SendWindow
 
 PERIOD = 0.1
 LIMIT = 5

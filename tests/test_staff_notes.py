@@ -1,4 +1,4 @@
-"""The notes staff were asked for (bot/staff_notes.py), against real SQLite files."""
+"""The notes staff were asked for (bot/staff/notes.py), against real SQLite files."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.database import Database
-from bot.staff_notes import NOTE_TIMEOUT, PendingNotes
+from bot.staff.notes import NOTE_TIMEOUT, PendingNotes
+from bot.storage.database import Database
 from tests.sample_data import START, FakeClock
 
 STAFF = 900_001

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.catalogue import Catalogue
-from bot.database import Database
-from bot.lead_store import LeadStore
-from bot.replies import Reply
-from bot.staff_notifications import StaffNotifier
+from bot.messages.catalogue import Catalogue
+from bot.messages.reply import Reply
+from bot.staff.notifications import StaffNotifier
+from bot.storage.database import Database
+from bot.storage.lead_store import LeadStore
 from knowledge.model import KnowledgeBase
 from tests.sample_data import new_lead
 

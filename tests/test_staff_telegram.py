@@ -18,11 +18,11 @@ import pytest
 from telegram.ext import BaseHandler
 
 import bot.app
-from bot.database import Database, format_timestamp
-from bot.lead_store import LeadStore
 from bot.settings import Settings
-from bot.staff_notes import NOTE_TIMEOUT
-from bot.staff_workspace import PAGE_SIZE
+from bot.staff.notes import NOTE_TIMEOUT
+from bot.staff.workspace import PAGE_SIZE
+from bot.storage.database import Database, format_timestamp
+from bot.storage.lead_store import LeadStore
 from handlers.context import AssistantApplication
 from handlers.staff import on_staff_command, register_staff_handlers, send_daily_digest
 from knowledge.model import KnowledgeBase

@@ -16,16 +16,12 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.catalogue import Catalogue
-from bot.database import Database
-from bot.lead_stats import collect_stats, run_stats_command, stats_reply, weekly_chart_png
-from bot.lead_store import LeadStore
-from bot.leads import CompanyType, Consent, Lead, LeadStatus, Location, NewLead
-from bot.learned_export import export_learned_yaml, run_learned_export_command
-from bot.matching import Matcher
-from bot.replies import MAX_CALLBACK_BYTES, Reply
+from bot.leads.model import CompanyType, Consent, Lead, LeadStatus, Location, NewLead
+from bot.matching.matcher import Matcher
+from bot.messages.catalogue import Catalogue
+from bot.messages.reply import MAX_CALLBACK_BYTES, Reply
 from bot.settings import Settings
-from bot.staff_actions import (
+from bot.staff.actions import (
     AskNote,
     AssignQuestion,
     LeadFilter,
@@ -34,10 +30,14 @@ from bot.staff_actions import (
     ShowPage,
     parse_action,
 )
-from bot.staff_notes import NOTE_TIMEOUT, PendingNotes
-from bot.staff_workspace import NoteRequest, StaffWorkspace
-from bot.unanswered_review import alike, group_questions
-from bot.user_store import (
+from bot.staff.learned_export import export_learned_yaml, run_learned_export_command
+from bot.staff.notes import NOTE_TIMEOUT, PendingNotes
+from bot.staff.stats import collect_stats, run_stats_command, stats_reply, weekly_chart_png
+from bot.staff.unanswered_review import alike, group_questions
+from bot.staff.workspace import NoteRequest, StaffWorkspace
+from bot.storage.database import Database
+from bot.storage.lead_store import LeadStore
+from bot.storage.user_store import (
     LearnedExample,
     LearnedExampleStore,
     QuestionStatus,
@@ -491,7 +491,7 @@ def test_stats_command_line(tmp_path: Path) -> None:
 
 def test_the_bot_starts_without_matplotlib() -> None:
     code = (
-        "import sys, bot.app, bot.lead_stats, handlers.staff;"
+        "import sys, bot.app, bot.staff.stats, handlers.staff;"
         " assert 'matplotlib' not in sys.modules, 'matplotlib imported at start-up'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT)

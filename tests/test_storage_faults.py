@@ -29,12 +29,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.dialogue import ConversationState
-from bot.join_flow import CONSENT_VERSION
-from bot.leads import Consent, NewLead
+from bot.conversation.dialogue import ConversationState
+from bot.conversation.join_flow import CONSENT_VERSION
+from bot.leads.model import Consent, NewLead
 from bot.services import Services
 from bot.settings import Settings
-from bot.user_store import QuestionOutcome
+from bot.storage.user_store import QuestionOutcome
 from knowledge.model import KnowledgeBase
 from tests.conftest import RunningBot, serving
 from tests.fake_bot_api import FakeBotApi, SentMessage
@@ -189,7 +189,7 @@ def assert_asked_to_try_later(
     is lost), and the failure is logged with its cause."""
     assert TRY_LATER in refused.text
     assert confirm_data(refused) == confirm_data(summary)
-    [logged] = error_records(caplog, "bot.join_flow")
+    [logged] = error_records(caplog, "bot.conversation.join_flow")
     assert logged.getMessage() == "could not store a lead"
     assert logged.exc_info is not None
     assert cause in str(logged.exc_info[1])
@@ -265,7 +265,7 @@ async def test_a_full_disk_does_not_cost_an_unanswered_question_its_answer(
 
     [answer] = await bot.ask(USER, OUT_OF_SCOPE)
     assert (answer.text, answer.callback_data) == (expected.text, expected.callback_data)
-    warnings = sorted(r.getMessage() for r in error_records(caplog, "bot.dialogue"))
+    warnings = sorted(r.getMessage() for r in error_records(caplog, "bot.conversation.dialogue"))
     assert warnings == ["could not count a question", "could not store an unanswered question"]
     assert count(bot, "SELECT count(*) FROM unanswered_questions WHERE user_id = ?", USER) == 1
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update
 
-from bot.telegram_runtime import MAX_QUEUED_PER_CHAT, PerChatUpdateProcessor
+from handlers.runtime import MAX_QUEUED_PER_CHAT, PerChatUpdateProcessor
 
 
 def update(update_id: int, chat_id: int) -> Update:

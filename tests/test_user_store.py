@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from bot.database import Database
-from bot.lead_store import LeadStore
-from bot.leads import CompanyType, Consent, LeadStatus, NewLead
-from bot.staff_notes import PendingNotes
-from bot.user_store import (
+from bot.leads.model import CompanyType, Consent, LeadStatus, NewLead
+from bot.staff.notes import PendingNotes
+from bot.storage.database import Database
+from bot.storage.lead_store import LeadStore
+from bot.storage.user_store import (
     ForgetReport,
     LearnedExampleStore,
     PersistedState,
