@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from tests.conftest import RunningBot
+from tests.helpers import RunningBot
 
 FR_USER = 101
 EN_USER = 202
