@@ -76,6 +76,11 @@ class Secret:
         return hash(self._value)
 
 
+# How long leads and unanswered questions are kept (LEAD_RETENTION_DAYS); the privacy answer
+# quotes the configured value.
+DEFAULT_LEAD_RETENTION_DAYS = 730
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     telegram_bot_token: Secret | None = field(default=None, repr=False)  # never printed
@@ -89,7 +94,7 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     log_level: str = "INFO"
-    lead_retention_days: int = 730
+    lead_retention_days: int = DEFAULT_LEAD_RETENTION_DAYS
     # Telegram's overall limit on messages a bot sends (https://core.telegram.org/bots/faq).
     messages_per_second: int = 30
 

@@ -55,7 +55,7 @@ async def test_flow_in_english_with_not_sure_recommendation(bot: RunningBot) -> 
     assert "jt:sme" in activity_skipped.callback_data
     await bot.press(OTHER, "jt:micro", language_code="en")
     [abroad, contact] = await bot.press(OTHER, "jl:abroad", language_code="en", count=2)
-    assert "welcome" in abroad.text
+    assert "set up in Wallonia" in abroad.text
     assert "contact" in contact.text
     await bot.ask(OTHER, "Sam Smith", language_code="en")
     await bot.ask(OTHER, "sam@pixel.example", language_code="en")

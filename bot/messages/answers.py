@@ -6,99 +6,28 @@ buttons, source line). Keeping it apart keeps the dialogue's rules short and rea
 
 from __future__ import annotations
 
-import dataclasses
-import re
-
 from bot.leads.display import lead_fields, status_label
-from bot.matching.matcher import ClusterFit
-from bot.messages.catalogue import Catalogue
+from bot.messages.answer_base import (
+    CONTEXTUAL_INTENTS,
+    INTENT_ATTRIBUTE,
+    MORE_INTENT_ACTION,
+    short_part,
+    tagged,
+)
+from bot.messages.cluster_answers import ClusterAnswers
 from bot.messages.reply import Button, Reply, ReplyBuilder
 from bot.storage.privacy_store import UserData
-from knowledge.model import Cluster, Intent, KnowledgeBase, Language, Sourced
+from knowledge.model import (
+    Cluster,
+    Intent,
+    Language,
+)
 
-# Intents for which "it" can mean the cluster discussed just before ("how do I join it?").
-CONTEXTUAL_INTENTS = frozenset({"cluster_info", "how_to_join"})
-# How many keywords to quote back when explaining a recommendation.
-REASON_KEYWORDS = 3
-# A phone screen: the short part of an answer stays under this; the rest is behind "More".
-SHORT_CHARS = 600
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+__all__ = ["CONTEXTUAL_INTENTS", "AnswerBuilder", "short_part", "tagged"]
 
 
-def tagged(reply: Reply, topic: str | None, cluster: str | None = None) -> Reply:
-    """`reply`, marked with what it is about (never shown; statistics and tests read it)."""
-    return dataclasses.replace(reply, topic=topic, cluster=cluster)
-
-
-def short_part(text: str, limit: int = SHORT_CHARS) -> tuple[str, bool]:
-    """The first paragraphs of `text` that fit in `limit` characters (at least one sentence),
-    and whether anything was left out."""
-    paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
-    kept: list[str] = []
-    used = 0
-    for paragraph in paragraphs:
-        if used + len(paragraph) > limit:
-            break
-        kept.append(paragraph)
-        used += len(paragraph) + 2
-    if not kept and paragraphs:
-        first = ""
-        for sentence in _SENTENCE_END.split(paragraphs[0]):
-            if first and len(first) + len(sentence) + 1 > limit:
-                break
-            first = f"{first} {sentence}".strip()
-        kept = [first[:limit]]
-    short = "\n\n".join(kept)
-    return short, len(short) < len("\n\n".join(paragraphs))
-
-
-class AnswerBuilder:
+class AnswerBuilder(ClusterAnswers):
     """Builds the replies of the dialogue in one language or the other."""
-
-    def __init__(self, knowledge: KnowledgeBase, catalogue: Catalogue) -> None:
-        self._kb = knowledge
-        self._catalogue = catalogue
-
-    def _t(self, language: Language, key: str, **values: object) -> str:
-        return self._catalogue.text(language, key, **values)
-
-    def _label(self, language: Language, key: str) -> str:
-        return self._t(language, "join.label", field=self._t(language, key))
-
-    # -- pieces ---------------------------------------------------------------------------------
-
-    def _source(self, builder: ReplyBuilder, language: Language, sourced: Sourced) -> None:
-        if sourced.source and sourced.reviewed:
-            line = self._t(
-                language, "source_line", source="{source}", reviewed=sourced.reviewed.isoformat()
-            )
-            before, _, after = line.partition("{source}")
-            builder.italic(before).link(sourced.source, sourced.source).italic(after).paragraph()
-
-    def _menu_buttons(self, builder: ReplyBuilder, language: Language) -> None:
-        builder.buttons(Button(self._t(language, "menu.what_is"), "i:what_is_a_cluster"))
-        builder.buttons(
-            Button(self._t(language, "menu.clusters"), "cl"),
-            Button(self._t(language, "menu.recommend"), "r"),
-        )
-        builder.buttons(
-            Button(self._t(language, "menu.join"), "j"),
-            Button(self._t(language, "menu.contact"), "i:contact_human"),
-        )
-
-    def intent_button(self, language: Language, intent_id: str, cluster_id: str | None) -> Button:
-        label = self._t(language, f"intent.{intent_id}")
-        if cluster_id:
-            return Button(
-                f"{label} ({self._kb.cluster(cluster_id).name})", f"i:{intent_id}:{cluster_id}"
-            )
-        return Button(label, f"i:{intent_id}")
-
-    def _cluster_buttons(self, builder: ReplyBuilder, clusters: list[Cluster]) -> None:
-        for index in range(0, len(clusters), 2):
-            builder.buttons(*(Button(c.name, f"c:{c.id}") for c in clusters[index : index + 2]))
-
-    # -- replies --------------------------------------------------------------------------------
 
     def welcome(self, language: Language) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "welcome"))
@@ -141,9 +70,6 @@ class AnswerBuilder:
         builder.buttons(Button(self._t(language, "menu.main"), "m"))
         return tagged(builder.build(), "did_you_mean")
 
-    def _more_button(self, language: Language, action: str) -> Button:
-        return Button(self._t(language, "more"), action)
-
     def intent_answer(
         self,
         language: Language,
@@ -152,53 +78,54 @@ class AnswerBuilder:
         *,
         detailed: bool = False,
     ) -> Reply:
-        """The answer, short first: the details are behind "More" unless `detailed`."""
+        """The short answer, with a "More" button (`mo:<intent>[:<cluster>]`) when the intent has
+        details; `detailed=True` adds the details and drops the button."""
         builder = ReplyBuilder()
-        if cluster is not None and intent.id in ("how_to_join", "cluster_info"):
+        if cluster is not None and intent.id in CONTEXTUAL_INTENTS:
             builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
-        full = intent.answer[language]
-        text, cut = (full, False) if detailed else short_part(full)
-        builder.paragraphs(text)
-        self._source(builder, language, intent.sourced)
-        if cut:
-            more = f"mo:{intent.id}:{cluster.id}" if cluster else f"mo:{intent.id}"
-            builder.buttons(self._more_button(language, more))
-        if intent.id == "how_to_join":
+        attribute = INTENT_ATTRIBUTE.get(intent.id)
+        if cluster is not None and attribute is not None:
+            self._attribute_lines(builder, language, cluster, attribute)
+        builder.paragraphs(self._text(intent.answer[language]))
+        sources = intent.sourced.sources
+        if detailed and intent.details is not None:
+            builder.paragraphs(self._text(intent.details[language]))
+        elif intent.details is not None:
+            sources = intent.sourced.for_short_part()
+        self._source_lines(builder, language, sources)
+        if intent.id in ("how_to_join", "start_join"):
             # The form starts only when the user asks for it, from here or in words.
             start = f"j:{cluster.id}" if cluster else "j"
             builder.buttons(Button(self._t(language, "join.start"), start))
-        if intent.id == "cluster_info":
+        if intent.id in ("cluster_info", "cluster_contact", "cluster_members") and cluster is None:
             self._cluster_buttons(builder, list(self._kb.clusters))
         builder.button_column([self.intent_button(language, r, None) for r in intent.related])
+        if intent.details is not None and not detailed:
+            suffix = f":{cluster.id}" if cluster is not None else ""
+            self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}{suffix}")
         return tagged(builder.build(), intent.id, cluster.id if cluster else None)
 
-    def cluster_attribute(self, language: Language, cluster: Cluster, attribute: str) -> Reply:
-        """One attribute of a cluster in a line or two, for a follow-up ("site web ?")."""
+    def intent_details(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
+        """What "More" shows under a short answer: the details and the sources."""
+        if intent.details is None:
+            return self.intent_answer(language, intent, cluster)
         builder = ReplyBuilder()
-        if attribute in ("contact", "website") and cluster.website:
-            builder.text(self._t(language, "attribute.website", name=cluster.name) + " ")
-            builder.link(cluster.website, cluster.website).paragraph()
-        else:
-            what = self._t(language, f"attribute.{attribute}")
-            builder.paragraph(self._t(language, "attribute.unknown", what=what, name=cluster.name))
-            if cluster.website:
-                builder.text(self._t(language, "attribute.look_there") + " ")
-                builder.link(cluster.website, cluster.website).paragraph()
-        self._source(builder, language, cluster.sourced)
-        about = self._t(language, "cluster_card.about", name=cluster.name)
-        builder.buttons(Button(about, f"c:{cluster.id}"))
-        builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
-        intent = {"members": "cluster_members", "founded": "history", "field": "sectors_covered"}
-        return tagged(builder.build(), intent.get(attribute, "cluster_contact"), cluster.id)
+        if cluster is not None and intent.id in CONTEXTUAL_INTENTS:
+            builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
+        builder.paragraphs(self._text(intent.details[language]))
+        self._source_lines(builder, language, intent.sourced.sources)
+        builder.button_column([self.intent_button(language, r, None) for r in intent.related])
+        return tagged(builder.build(), intent.id, cluster.id if cluster else None)
 
     def unknown(self, language: Language, cluster: Cluster | None, closest: list[str]) -> Reply:
         """An in-domain question the knowledge base cannot answer: say so, and where to look."""
         builder = ReplyBuilder()
         if cluster is not None:
             builder.paragraph(self._t(language, "unknown.about", name=cluster.name))
-            if cluster.website:
+            link = cluster.website or cluster.portal
+            if link:
                 builder.text(self._t(language, "attribute.look_there") + " ")
-                builder.link(cluster.website, cluster.website).paragraph()
+                builder.link(link, link).paragraph()
         else:
             builder.paragraph(self._t(language, "unknown.general"))
         builder.paragraph(self._t(language, "unknown.team"))
@@ -206,70 +133,6 @@ class AnswerBuilder:
         builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
         builder.buttons(Button(self._t(language, "menu.main"), "m"))
         return tagged(builder.build(), "unknown", cluster.id if cluster else None)
-
-    def cluster_list(self, language: Language, intent: Intent) -> Reply:
-        builder = ReplyBuilder().paragraphs(intent.answer[language])
-        self._source(builder, language, intent.sourced)
-        self._cluster_buttons(builder, list(self._kb.clusters))
-        builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
-        return tagged(builder.build(), intent.id)
-
-    def cluster_card(
-        self, language: Language, cluster: Cluster, *, detailed: bool = False
-    ) -> Reply:
-        builder = ReplyBuilder().bold(cluster.name).text(" — ").text(cluster.tagline[language])
-        full = cluster.description[language]
-        # The name, the website and the buttons share the screen with the description.
-        text, cut = (full, False) if detailed else short_part(full, SHORT_CHARS - 150)
-        builder.paragraph().paragraphs(text)
-        if cut:
-            builder.buttons(self._more_button(language, f"mc:{cluster.id}"))
-        if cluster.website:
-            builder.text(self._t(language, "cluster_card.website") + " ")
-            builder.link(cluster.website, cluster.website).paragraph()
-        self._source(builder, language, cluster.sourced)
-        builder.buttons(
-            Button(self._t(language, "cluster_card.join", name=cluster.name), f"j:{cluster.id}")
-        )
-        builder.buttons(Button(self._t(language, "cluster_card.back"), "cl"))
-        return tagged(builder.build(), "cluster_info", cluster.id)
-
-    def recommendation(
-        self, language: Language, fits: list[ClusterFit], *, asked: str | None = None
-    ) -> Reply:
-        """The best cluster for an activity; `asked` is a cluster the user wondered about."""
-        builder = ReplyBuilder()
-        if asked is not None and fits and self._kb.has_cluster(asked):
-            name = self._kb.cluster(asked).name
-            fitting = {f.cluster_id for f in fits[:2]}
-            key = "recommend.asked_fits" if asked in fitting else "recommend.asked_other"
-            builder.paragraph(self._t(language, key, name=name))
-        if not fits:
-            builder.paragraph(self._t(language, "recommend.none"))
-            self._cluster_buttons(builder, list(self._kb.clusters))
-            return builder.build()
-        best = self._kb.cluster(fits[0].cluster_id)
-        builder.paragraph(
-            self._t(language, "recommend.best", name=best.name, tagline=best.tagline[language])
-        )
-        keywords = ", ".join(fits[0].keywords[:REASON_KEYWORDS])
-        builder.italic(self._t(language, "recommend.because", keywords=keywords)).paragraph()
-        buttons = [
-            Button(self._t(language, "cluster_card.join", name=best.name), f"j:{best.id}"),
-            Button(self._t(language, "recommend.see", name=best.name), f"c:{best.id}"),
-        ]
-        if len(fits) > 1:
-            second = self._kb.cluster(fits[1].cluster_id)
-            builder.paragraph(
-                self._t(
-                    language, "recommend.also", name=second.name, tagline=second.tagline[language]
-                )
-            )
-            buttons.append(
-                Button(self._t(language, "recommend.see", name=second.name), f"c:{second.id}")
-            )
-        builder.button_column(buttons)
-        return tagged(builder.build(), "recommend_cluster", best.id)
 
     def language_menu(self, language: Language) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "language.prompt"))
