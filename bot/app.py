@@ -40,6 +40,7 @@ from handlers.conversation import (
 )
 from handlers.errors import on_error
 from handlers.flood import check_flood
+from handlers.handoff import register_handoff_handlers
 from handlers.jobs import notify_staff, schedule_jobs
 from handlers.runtime import (
     NoPersistenceApplication,
@@ -101,8 +102,12 @@ def build_application(services: Services) -> AssistantApplication:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     # group -1 runs first for every update: a flooding user is stopped before any work.
     application.add_handler(TypeHandler(Update, check_flood), group=-1)
-    # group 0 first: staff commands, buttons and pending notes, so a note a staff member types
-    # is not answered as a question, and /leads is not taken for an unknown command.
+    # group 0 first: replies in the staff chat (a staff member answering a user who asked for a
+    # person; they hand a reply that is a staff note on to the note handler), then staff
+    # commands, buttons and pending notes, so a note a staff member types is not answered as a
+    # question, and /leads is not taken for an unknown command. Also attaches the handoff's
+    # Telegram channel: without STAFF_CHAT_ID the handoff stays off.
+    register_handoff_handlers(application)
     register_staff_handlers(application)
     # group 0, in order: known commands, then unknown ones, then buttons, text, other media.
     application.add_handler(CommandHandler(list(USER_COMMANDS), on_command, filters=private))

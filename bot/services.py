@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.conversation.dialogue import Dialogue
 from bot.conversation.join_flow import JoinFlow
+from bot.handoff.hook import HandoffHook
+from bot.handoff.service import HandoffService
+from bot.handoff.store import HandoffStore
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
 from bot.settings import Settings
@@ -40,9 +43,10 @@ def build_dialogue(
     default_language: Language = "fr",
     clock: Callable[[], datetime] | None = None,
     privacy: PrivacyStore | None = None,
+    handoff: HandoffHook | None = None,
 ) -> Dialogue:
     """The dialogue engine with its join flow, over the stores of `database` (and `privacy`,
-    when /forget must also reach what is kept in memory)."""
+    when /forget must also reach what is kept in memory; `handoff`, to reach a person)."""
     leads = LeadStore(database)
     join_flow = (
         JoinFlow(knowledge, matcher, catalogue, leads)
@@ -59,6 +63,7 @@ def build_dialogue(
         privacy=privacy or PrivacyStore(database),
         question_log=QuestionLogStore(database),
         default_language=default_language,
+        handoff=handoff,
     )
 
 
@@ -79,6 +84,7 @@ class Services:
     notifier: StaffNotifier
     conversations: ConversationStore
     pending_notes: PendingNotes
+    handoff: HandoffService
 
     @classmethod
     async def open(cls, settings: Settings, knowledge: KnowledgeBase) -> Services:
@@ -94,8 +100,22 @@ class Services:
             catalogue = Catalogue.load()
             matcher = Matcher(knowledge, learned=examples)
             pending_notes = await PendingNotes.load(database, settings.staff_user_ids)
-            # /forget erases a pending note's row; the copy in memory must go with it.
-            privacy = PrivacyStore(database, after_forget=pending_notes.erased)
+            # Off until the Telegram side attaches its channel (bot/app.py).
+            handoff = await HandoffService.load(
+                HandoffStore(database),
+                knowledge,
+                catalogue,
+                staff_user_ids=settings.staff_user_ids,
+                staff_language=settings.default_language,
+                idle=timedelta(minutes=settings.handoff_idle_minutes),
+            )
+
+            def erased(user_id: int) -> None:
+                # /forget erased the rows; the copies in memory must go with them.
+                pending_notes.erased(user_id)
+                handoff.erased(user_id)
+
+            privacy = PrivacyStore(database, after_forget=erased)
             dialogue = build_dialogue(
                 knowledge,
                 matcher,
@@ -103,6 +123,7 @@ class Services:
                 database,
                 default_language=settings.default_language,
                 privacy=privacy,
+                handoff=handoff,
             )
         except BaseException:
             await database.close()
@@ -122,6 +143,7 @@ class Services:
             dialogue=dialogue,
             conversations=ConversationStore(database),
             pending_notes=pending_notes,
+            handoff=handoff,
             notifier=StaffNotifier(
                 dialogue.join_flow.leads, knowledge, catalogue, settings.default_language
             ),

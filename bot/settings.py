@@ -35,6 +35,7 @@ SETTING_NAMES = frozenset(
         "LOG_LEVEL",
         "LEAD_RETENTION_DAYS",
         "MESSAGES_PER_SECOND",
+        "HANDOFF_IDLE_MINUTES",
     }
 )
 
@@ -59,6 +60,8 @@ class Settings:
     lead_retention_days: int = 730
     # Telegram's overall limit on messages a bot sends (https://core.telegram.org/bots/faq).
     messages_per_second: int = 30
+    # A conversation with the team closes after this long without a message either way.
+    handoff_idle_minutes: int = 1440
 
     @property
     def telegram_file_url(self) -> str:
@@ -167,5 +170,11 @@ def load_settings(
         ),
         messages_per_second=_integer(
             "MESSAGES_PER_SECOND", get("MESSAGES_PER_SECOND") or "30", minimum=1, maximum=100_000
+        ),
+        handoff_idle_minutes=_integer(
+            "HANDOFF_IDLE_MINUTES",
+            get("HANDOFF_IDLE_MINUTES") or "1440",
+            minimum=1,
+            maximum=60 * 24 * 30,
         ),
     )

@@ -28,6 +28,7 @@ USER_COMMANDS = (
     "mydata",
     "forget",
     "cancel",
+    "done",  # ends a conversation with the team (bot/handoff/)
 )
 
 

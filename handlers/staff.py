@@ -25,6 +25,7 @@ from telegram import Chat, ForceReply, Message, Update, User
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.handoff.store import HandoffStore
 from bot.messages.rendering import to_html_messages
 from bot.messages.reply import Reply
 from bot.staff.actions import LeadFilter, is_staff_action, parse_action
@@ -158,7 +159,11 @@ async def _stats(context: AssistantContext, chat: Chat, language: Language) -> N
     workspace = _workspace(context)
     now = workspace.now()
     periods = await collect_stats(
-        services.leads, services.unanswered, now, question_log=services.question_log
+        services.leads,
+        services.unanswered,
+        now,
+        question_log=services.question_log,
+        handoffs=HandoffStore(services.database),
     )
     await send_replies(
         context.bot,

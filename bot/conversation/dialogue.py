@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.conversation.join_flow import JoinFlow
+from bot.handoff.hook import HandoffHook, NoHandoff
 from bot.matching.matcher import ClusterFit, Match, Matcher
 from bot.messages.answers import CONTEXTUAL_INTENTS, AnswerBuilder
 from bot.messages.catalogue import Catalogue
@@ -57,10 +58,13 @@ class LanguagePreferences(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class UserRef:
-    """Who is talking: an ID and the language their app is set to, if known."""
+    """Who is talking: an ID and the language their app is set to, if known (and, for the
+    team when the user asks for a person, their name and @username)."""
 
     id: int
     client_language: str | None = None
+    display_name: str | None = None
+    username: str | None = None
 
 
 @dataclass(slots=True)
@@ -120,6 +124,7 @@ class Dialogue:
         privacy: PrivacyStore,
         question_log: QuestionLog,
         default_language: Language = "fr",
+        handoff: HandoffHook | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.matcher = matcher
@@ -131,6 +136,8 @@ class Dialogue:
         self._question_log = question_log
         self._default_language: Language = default_language
         self.answers = AnswerBuilder(knowledge, catalogue)
+        # Talking to a person (bot/handoff/); NoHandoff answers None everywhere.
+        self._handoff: HandoffHook = handoff or NoHandoff()
 
     # -- language -------------------------------------------------------------------------------
 
@@ -173,6 +180,12 @@ class Dialogue:
         """Answer a message. `text` is None for a sticker, photo or voice message."""
         await self._load_language(user, state)
         fallback = self.fallback_language(user, state)
+        # -- handoff hook: while a conversation with the team is in progress, the message goes
+        # to the team (bot/handoff/service.py), whatever else is going on.
+        handed_off = await self._handoff.on_text(user, fallback, text)
+        if handed_off is not None:
+            return handed_off
+        # -- end of the handoff hook
         replies: list[Reply] = []
         if state.join is not None:
             if not self.join_flow.is_idle(state.join):
@@ -242,6 +255,10 @@ class Dialogue:
             await self._record_unanswered(user, match)
             choices = [match.intent, *match.alternatives][:3]
             return [self.answers.did_you_mean(language, choices, match.cluster)]
+        if match.intent == "contact_human":  # handoff hook: asking for a person starts it
+            started = await self._handoff.start(user, language)
+            if started is not None:
+                return started
         cluster = match.cluster
         if cluster is None and match.intent in CONTEXTUAL_INTENTS:
             cluster = state.last_cluster
@@ -289,6 +306,12 @@ class Dialogue:
         argument, _, extra = rest.partition(":")
         if kind in JOIN_ACTIONS:
             return await self._join_action(user, state, language, action)
+        if kind.startswith("h") or action == "i:contact_human":  # handoff hook (bot/handoff/)
+            handed_off = await self._handoff.on_action(user, language, action)
+            if handed_off is not None:
+                return handed_off
+            if kind.startswith("h"):  # no handoff here: what the team does instead
+                return [self.answer_intent(state, language, "contact_human", None)]
         if kind in ("fy", "fn") and not rest:
             return await self._forget(user, state, language, confirmed=kind == "fy")
         if kind == "m" and not rest:
@@ -384,6 +407,9 @@ class Dialogue:
     ) -> list[Reply]:
         """The commands every user has."""
         language = await self.language_for(user, state)
+        handed_off = await self._handoff.on_command(user, language, command)  # handoff hook
+        if handed_off is not None:  # /done, and /cancel in a conversation with the team
+            return handed_off
         if command == "start":
             return await self.on_start(user, state, argument)
         if command == "help":

@@ -42,7 +42,9 @@ class AnswerBuilder:
             before, _, after = line.partition("{source}")
             builder.italic(before).link(sourced.source, sourced.source).italic(after).paragraph()
 
-    def _menu_buttons(self, builder: ReplyBuilder, language: Language) -> None:
+    def _menu_buttons(
+        self, builder: ReplyBuilder, language: Language, *, contact: bool = True
+    ) -> None:
         builder.buttons(Button(self._t(language, "menu.what_is"), "i:what_is_a_cluster"))
         builder.buttons(
             Button(self._t(language, "menu.clusters"), "cl"),
@@ -50,7 +52,7 @@ class AnswerBuilder:
         )
         builder.buttons(
             Button(self._t(language, "menu.join"), "j"),
-            Button(self._t(language, "menu.contact"), "i:contact_human"),
+            *([Button(self._t(language, "menu.contact"), "i:contact_human")] if contact else []),
         )
 
     def intent_button(self, language: Language, intent_id: str, cluster_id: str | None) -> Button:
@@ -92,7 +94,9 @@ class AnswerBuilder:
     def fallback(self, language: Language) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "fallback"))
         builder.paragraph(self._t(language, "fallback_offer"))
-        self._menu_buttons(builder, language)
+        # A person may know what the assistant does not (bot/handoff/).
+        builder.buttons(Button(self._t(language, "handoff.talk"), "ho"))
+        self._menu_buttons(builder, language, contact=False)
         return builder.build()
 
     def did_you_mean(
@@ -211,6 +215,24 @@ class AnswerBuilder:
         )
         return builder.build()
 
+    def _my_handoffs(self, builder: ReplyBuilder, language: Language, data: UserData) -> None:
+        builder.bold(self._t(language, "handoff.mydata_title")).paragraph()
+        for handoff, messages in data.handoffs:
+            status = self._t(language, f"handoff.status.{handoff.status.value}")
+            opened = handoff.opened_at.isoformat(timespec="minutes")
+            builder.italic(self._t(language, "handoff.mydata_thread", time=opened, status=status))
+            for message in messages:
+                who = self._t(
+                    language,
+                    "handoff.mydata_you" if message.direction == "user" else "handoff.mydata_team",
+                )
+                time = message.created_at.isoformat(timespec="minutes")
+                builder.line().text(
+                    self._t(language, "handoff.mydata_message", time=time, who=who)
+                )
+                builder.text(message.text)
+            builder.paragraph()
+
     def my_data(self, language: Language, data: UserData) -> Reply:
         """Everything we hold about the user, field by field (GDPR right of access)."""
         builder = ReplyBuilder()
@@ -247,6 +269,8 @@ class AnswerBuilder:
             for question in data.unanswered_questions:
                 builder.text(f"{question.created_at.date().isoformat()} — ").text(question.text)
                 builder.paragraph()
+        if data.handoffs:
+            self._my_handoffs(builder, language, data)
         if data.bot_state:
             builder.paragraph(self._t(language, "mydata.state"))
         builder.italic(self._t(language, "mydata.erase_hint")).paragraph()

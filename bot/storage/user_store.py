@@ -20,6 +20,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.handoff.store import (
+    HANDOFF_SELECT,
+    MESSAGE_SELECT,
+    Handoff,
+    HandoffMessage,
+    handoff_from_row,
+    message_from_row,
+)
 from bot.leads.model import Consent, Lead, StatusChange
 from bot.storage.database import (
     PERSISTENCE_ROWS_OF_USER,
@@ -95,6 +103,8 @@ class UserData:
     consents: list[Consent] = field(default_factory=list)
     unanswered_questions: list[UnansweredQuestion] = field(default_factory=list)
     bot_state: list[PersistedState] = field(default_factory=list)
+    # Conversations with the team, each with its messages (bot/handoff/).
+    handoffs: list[tuple[Handoff, list[HandoffMessage]]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -105,6 +115,7 @@ class UserData:
             or self.consents
             or self.unanswered_questions
             or self.bot_state
+            or self.handoffs
         )
 
 
@@ -119,6 +130,8 @@ class ForgetReport:
     unanswered_questions: int = 0
     persistence: int = 0
     pending_notes: int = 0
+    handoffs: int = 0
+    handoff_messages: int = 0
 
     @property
     def total(self) -> int:
@@ -131,6 +144,8 @@ class ForgetReport:
             + self.unanswered_questions
             + self.persistence
             + self.pending_notes
+            + self.handoffs
+            + self.handoff_messages
         )
 
 
@@ -384,6 +399,20 @@ class PrivacyStore:
             notes = await connection.execute_fetchall(
                 "SELECT lead_id, chat_id, since FROM pending_notes WHERE user_id = ?", (user_id,)
             )
+            handoffs = [
+                handoff_from_row(row)
+                for row in await connection.execute_fetchall(
+                    f"{HANDOFF_SELECT} WHERE user_id = ? ORDER BY id", (user_id,)
+                )
+            ]
+            handoff_messages = [
+                message_from_row(row)
+                for row in await connection.execute_fetchall(
+                    f"{MESSAGE_SELECT} JOIN handoffs ON handoffs.id = handoff_messages.handoff_id"
+                    " WHERE handoffs.user_id = ? ORDER BY handoff_messages.id",
+                    (user_id,),
+                )
+            ]
         return UserData(
             user_id=user_id,
             language=str(settings[0]["language"]) if settings else None,
@@ -409,6 +438,10 @@ class PrivacyStore:
                     {"lead_id": row["lead_id"], "chat_id": row["chat_id"], "since": row["since"]},
                 )
                 for row in notes
+            ],
+            handoffs=[
+                (handoff, [m for m in handoff_messages if m.handoff_id == handoff.id])
+                for handoff in handoffs
             ],
         )
 
@@ -441,6 +474,12 @@ class PrivacyStore:
                 {"user_id": user_id},
             )
             pending_notes = await delete("DELETE FROM pending_notes WHERE user_id = ?", (user_id,))
+            handoff_messages = await delete(
+                "DELETE FROM handoff_messages"
+                " WHERE handoff_id IN (SELECT id FROM handoffs WHERE user_id = ?)",
+                (user_id,),
+            )
+            handoffs = await delete("DELETE FROM handoffs WHERE user_id = ?", (user_id,))
         if self._after_forget is not None:
             self._after_forget(user_id)
         return ForgetReport(
@@ -451,4 +490,6 @@ class PrivacyStore:
             unanswered_questions=questions,
             persistence=persistence,
             pending_notes=pending_notes,
+            handoffs=handoffs,
+            handoff_messages=handoff_messages,
         )
