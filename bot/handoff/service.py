@@ -303,7 +303,7 @@ class HandoffService:
         else:
             handoff_id, opened = current.handoff_id, current.status is HandoffStatus.ASKING
             if opened:
-                await self._store.set_open(handoff_id)
+                await self._store.set_open(handoff_id, _display_name(person), person.username)
         await self._store.add_user_message(handoff_id, person.id, text)
         self._in_progress[person.id] = _InProgress(
             handoff_id, HandoffStatus.OPEN, self._store.now()
@@ -359,7 +359,7 @@ class HandoffService:
         builder.paragraph()
         who = handoff.user_name + (f" (@{handoff.username})" if handoff.username else "")
         builder.text(t(language, "handoff_staff.from", name=who, user_id=handoff.user_id)).line()
-        builder.text(t(language, "handoff_staff.language", language=handoff.language)).line()
+        builder.text(t(language, "handoff_staff.language", code=handoff.language)).line()
         references = await self._store.lead_references(handoff.user_id)
         if references:
             builder.text(t(language, "handoff_staff.leads", references=", ".join(references)))

@@ -171,13 +171,14 @@ class HandoffStore:
         assert handoff is not None  # just inserted, and only /forget deletes
         return handoff
 
-    async def set_open(self, handoff_id: int) -> None:
-        """The user's message arrived: the conversation opens now (the time staff answer to)."""
+    async def set_open(self, handoff_id: int, user_name: str, username: str | None) -> None:
+        """The user's message arrived: the conversation opens now (the time staff answer to),
+        under the name the user has now."""
         now = format_timestamp(self._clock())
         await self._db.execute(
-            "UPDATE handoffs SET status = 'open', opened_at = ?, last_activity_at = ?"
-            " WHERE id = ?",
-            (now, now, handoff_id),
+            "UPDATE handoffs SET status = 'open', opened_at = ?, last_activity_at = ?,"
+            " user_name = ?, username = ? WHERE id = ?",
+            (now, now, user_name, username, handoff_id),
         )
 
     async def close(self, handoff_id: int, closed_by: ClosedBy) -> bool:
@@ -207,9 +208,18 @@ class HandoffStore:
     async def purge_older_than(self, days: int) -> int:
         """Erase closed conversations (and their messages) with no activity for `days`."""
         cutoff = format_timestamp(self._clock() - timedelta(days=days))
-        return await self._db.execute(
-            "DELETE FROM handoffs WHERE status = 'closed' AND last_activity_at < ?", (cutoff,)
-        )
+        old = "SELECT id FROM handoffs WHERE status = 'closed' AND last_activity_at < ?"
+        async with self._db.transaction() as connection:
+            # Messages first and explicitly: a cascade would count them with the conversations.
+            await connection.execute(
+                f"DELETE FROM handoff_messages WHERE handoff_id IN ({old})",  # noqa: S608
+                (cutoff,),
+            )
+            async with connection.execute(
+                f"DELETE FROM handoffs WHERE id IN ({old})",  # noqa: S608
+                (cutoff,),
+            ) as cursor:
+                return cursor.rowcount
 
     # -- messages -------------------------------------------------------------------------------
 
