@@ -1,8 +1,9 @@
 """The composition root: the one place where the Telegram Application is built and wired.
 
-`serve()` opens the core services (database, stores, matcher, dialogue), builds the
-Application on top of them with `build_application()`, runs it by long polling or webhook, and
-closes everything in order on SIGTERM/SIGINT.
+`build_application()` builds the Application and registers every handler; its `post_init`
+opens the core services (database, stores, matcher, dialogue, staff workspace: `Services`)
+and sets the command menu, its `post_shutdown` closes them. `serve()` runs it by long polling
+or webhook and shuts everything down in order on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.error import InvalidToken
 from telegram.ext import (
     ApplicationBuilder,
@@ -40,8 +42,8 @@ from handlers.conversation import (
 )
 from handlers.errors import on_error
 from handlers.flood import check_flood
-from handlers.handoff import register_handoff_handlers
-from handlers.jobs import notify_staff, schedule_jobs
+from handlers.handoff import attach_handoff_channel, register_handoff_handlers
+from handlers.jobs import notify_correction, notify_staff, schedule_jobs
 from handlers.runtime import (
     NoPersistenceApplication,
     PerChatUpdateProcessor,
@@ -73,19 +75,53 @@ async def _register_commands(application: AssistantApplication) -> None:
     )
 
 
-def build_application(services: Services) -> AssistantApplication:
-    """Build the Application for `services`, with every handler registered."""
-    settings = services.settings
-    if not settings.telegram_bot_token:
+def build_application(settings: Settings, knowledge: KnowledgeBase) -> AssistantApplication:
+    """Build the Application for `settings`, with every handler registered.
+
+    The services (database, stores, dialogue, staff workspace) are opened in `post_init` and
+    closed in `post_shutdown`, so they live exactly as long as the running Application.
+    """
+    if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to run on Telegram")
+
+    async def open_services(application: AssistantApplication) -> None:
+        async def announce_lead(_lead: Lead) -> None:
+            # Announce at once, in a job, so the user's confirmation never waits on the staff
+            # chat (the job also retries every minute what could not be sent).
+            if application.job_queue is not None:
+                application.job_queue.run_once(notify_staff, 0)
+
+        async def announce_correction(lead: Lead, text: str) -> None:
+            # The correction is already in the lead's history; this only tells staff now.
+            if application.job_queue is not None:
+                application.job_queue.run_once(notify_correction, 0, data=(lead, text))
+
+        application.bot_data.services = await Services.open(
+            settings,
+            knowledge,
+            on_lead_created=announce_lead,
+            on_request_corrected=announce_correction,
+        )
+        # Talking to a person is off until it has a way to reach the staff chat.
+        attach_handoff_channel(application, settings)
+        await _register_commands(application)
+
+    async def close_services(application: AssistantApplication) -> None:
+        await application.bot_data.close_services()
+
     application: AssistantApplication = (
         ApplicationBuilder()
         .application_class(NoPersistenceApplication)
-        .token(settings.telegram_bot_token)
+        .token(settings.telegram_bot_token.reveal())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_file_url)
         .context_types(CONTEXT_TYPES)
-        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,  # every text we send is rendered as HTML
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
         .rate_limiter(
             TelegramRateLimiter(
                 messages_per_second=settings.messages_per_second,
@@ -93,9 +129,10 @@ def build_application(services: Services) -> AssistantApplication:
             )
         )
         .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(open_services)
+        .post_shutdown(close_services)
         .build()
     )
-    application.bot_data.services = services
 
     # New messages in private chats only: an edited message must not be taken for the answer
     # to the current step (Telegram is also asked not to send edits, see ALLOWED_UPDATES).
@@ -103,12 +140,11 @@ def build_application(services: Services) -> AssistantApplication:
     # group -1 runs first for every update: a flooding user is stopped before any work.
     application.add_handler(TypeHandler(Update, check_flood), group=-1)
     # group 0 first: replies in the staff chat (a staff member answering a user who asked for a
-    # person; they hand a reply that is a staff note on to the note handler), then staff
+    # person; a reply that is a staff note is handed on to the note handler), then staff
     # commands, buttons and pending notes, so a note a staff member types is not answered as a
-    # question, and /leads is not taken for an unknown command. Also attaches the handoff's
-    # Telegram channel: without STAFF_CHAT_ID the handoff stays off.
-    register_handoff_handlers(application)
-    register_staff_handlers(application)
+    # question, and /leads is not taken for an unknown command.
+    register_handoff_handlers(application, settings)
+    register_staff_handlers(application, settings)
     # group 0, in order: known commands, then unknown ones, then buttons, text, other media.
     application.add_handler(CommandHandler(list(USER_COMMANDS), on_command, filters=private))
     application.add_handler(MessageHandler(filters.COMMAND & private, on_unknown_command))
@@ -118,13 +154,6 @@ def build_application(services: Services) -> AssistantApplication:
         MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & private, on_other_message)
     )
     application.add_error_handler(on_error)
-
-    async def announce_lead(_lead: Lead) -> None:
-        # Announce at once, in a job, so the user's confirmation never waits on the staff chat.
-        if application.job_queue is not None:
-            application.job_queue.run_once(notify_staff, 0)
-
-    services.dialogue.join_flow.on_lead_created = announce_lead
     schedule_jobs(application)
     return application
 
@@ -144,13 +173,13 @@ async def serve(
         # Not possible outside the main thread (tests run serve() in a task): then `stop` rules.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-    services = await Services.open(settings, knowledge)
+    application = build_application(settings, knowledge)
     try:
-        application = build_application(services)
         async with application:
-            # run_polling() would call post_init hooks; serve() owns the loop, so it calls
-            # the start-up steps itself, in order.
-            await _register_commands(application)
+            # run_polling() would call post_init after initialize(); serve() owns the loop,
+            # so it calls it itself: the services open and the command menu is set here.
+            if application.post_init is not None:
+                await application.post_init(application)
             await application.start()
             updater = application.updater
             if updater is None:  # pragma: no cover - the builder always makes one
@@ -161,7 +190,9 @@ async def serve(
                     port=settings.webhook_port,
                     url_path=_webhook_path(settings.webhook_url),
                     webhook_url=settings.webhook_url,
-                    secret_token=settings.webhook_secret,
+                    secret_token=(
+                        settings.webhook_secret.reveal() if settings.webhook_secret else None
+                    ),
                     allowed_updates=ALLOWED_UPDATES,
                 )
                 mode = f"webhook on {settings.webhook_listen}:{settings.webhook_port}"
@@ -174,7 +205,9 @@ async def serve(
             await updater.stop()
             await application.stop()
     finally:
-        await services.close()
+        # As run_polling() would, after shutdown; safe when post_init failed half-way.
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)

@@ -21,13 +21,14 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from bot.handoff.service import (
+from bot.handoff.channel import (
     ChannelUnavailableError,
     RecipientBlockedError,
     StaffMessage,
 )
 from bot.messages.rendering import to_html_messages
 from bot.messages.reply import Reply
+from bot.settings import Settings
 from handlers.context import AssistantApplication, AssistantContext
 from handlers.conversation import on_button
 from handlers.sending import keyboard, send_replies
@@ -137,19 +138,25 @@ async def deliver_pending_handoffs(context: AssistantContext) -> None:
     await handoff.expire_idle()
 
 
-def register_handoff_handlers(application: AssistantApplication) -> None:
-    """Attach the Telegram channel to the core and add the staff chat's handlers (group 0).
+def attach_handoff_channel(application: AssistantApplication, settings: Settings) -> None:
+    """Give the core its way to the staff chat, once the services are open (`post_init`).
+    Without STAFF_CHAT_ID nothing is attached, and the handoff stays off."""
+    if settings.staff_chat_id is not None:
+        application.bot_data.services.handoff.attach(
+            TelegramHandoffChannel(application.bot, settings.staff_chat_id)
+        )
+
+
+def register_handoff_handlers(application: AssistantApplication, settings: Settings) -> None:
+    """Add the staff chat's handlers (group 0) and the delivery job.
 
     Call it BEFORE `register_staff_handlers`: a staff note in the group is itself a reply (to
     the note prompt), and only the first matching handler of a group runs; `on_staff_reply`
     hands such a reply on to the note handler when it belongs to no conversation.
-    Without STAFF_CHAT_ID nothing is attached, and the handoff stays off.
     """
-    services = application.bot_data.services
-    staff_chat_id = services.settings.staff_chat_id
+    staff_chat_id = settings.staff_chat_id
     if staff_chat_id is None:
         return
-    services.handoff.attach(TelegramHandoffChannel(application.bot, staff_chat_id))
     # Replies, but not commands other than /done: "/leads" sent as a reply is still /leads.
     not_a_command = ~filters.COMMAND | filters.Regex(r"^/done(@\w+)?(\s|$)")
     application.add_handler(

@@ -6,25 +6,29 @@ person editing the YAML fixes them all in one pass. A broken file never shows a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import yaml
 
 from knowledge.model import (
+    CLUSTER_ATTRIBUTES,
     LANGUAGES,
+    Attribute,
     Bilingual,
     Cluster,
     CompetitivenessCluster,
     Intent,
     KnowledgeBase,
     PerLanguage,
-    Sourced,
+    Source,
 )
 from knowledge.text_folding import fold
+from knowledge.yaml_reader import KnowledgeBaseError, Problem, Reader
+
+__all__ = ["KNOWLEDGE_DIR", "KnowledgeBaseError", "Problem", "load_knowledge_base"]
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 INTENTS_FILE = "intents.yaml"
@@ -51,123 +55,29 @@ REQUIRED_INTENTS = (
     "sectors_covered",
     "contact_human",
     "privacy",
+    # The practical questions (issue 14): the dialogue relies on these IDs too.
+    "membership_fees",
+    "cluster_contact",
+    "cluster_members",
+    "events",
+    "multiple_clusters",
+    "company_subsidies",
+    "working_language",
+    "response_time",
+    "request_status",
+    "start_join",
 )
-REQUIRED_CLUSTERS = ("cap2020", "eco-construction", "plastiwin", "infopole", "tweed", "twist")
+# The six clusters listed by Invest in Wallonia, and H2O (the water cluster, launched in 2022).
+REQUIRED_CLUSTERS = (
+    "cap2020",
+    "eco-construction",
+    "plastiwin",
+    "infopole",
+    "tweed",
+    "twist",
+    "h2o",
+)
 MIN_EXAMPLES_PER_LANGUAGE = 10
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    file: str
-    entry: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.entry}: {self.message}"
-
-
-class KnowledgeBaseError(Exception):
-    """The knowledge base cannot be used; `problems` says where and why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-T = TypeVar("T")
-
-
-class _Reader:
-    """Reads one YAML file's entries, recording problems instead of raising."""
-
-    def __init__(self, file: str, problems: list[Problem]) -> None:
-        self.file = file
-        self.problems = problems
-
-    def problem(self, entry: str, message: str) -> None:
-        self.problems.append(Problem(self.file, entry, message))
-
-    def text(
-        self, data: Mapping[str, Any], key: str, entry: str, *, optional: bool = False
-    ) -> str:
-        value = data.get(key)
-        if value is None and optional:
-            return ""
-        if not isinstance(value, str) or not value.strip():
-            self.problem(entry, f"'{key}' must be a non-empty text")
-            return ""
-        return value.strip()
-
-    def bilingual(self, data: Mapping[str, Any], key: str, entry: str) -> Bilingual:
-        value = data.get(key)
-        if not isinstance(value, Mapping):
-            self.problem(entry, f"'{key}' must have a 'fr' and an 'en' text")
-            return Bilingual("", "")
-        texts = {}
-        for language in LANGUAGES:
-            text = value.get(language)
-            if not isinstance(text, str) or not text.strip():
-                self.problem(entry, f"'{key}' has no '{language}' translation")
-                text = ""
-            texts[language] = text.strip()
-        return Bilingual(**texts)
-
-    def per_language(
-        self, data: Mapping[str, Any], key: str, entry: str, *, minimum: int = 1
-    ) -> PerLanguage:
-        value = data.get(key)
-        if not isinstance(value, Mapping):
-            self.problem(entry, f"'{key}' must have an 'fr' and an 'en' list")
-            return PerLanguage((), ())
-        lists: dict[str, tuple[str, ...]] = {}
-        for language in LANGUAGES:
-            items = value.get(language)
-            if not isinstance(items, list) or not all(
-                isinstance(i, str) and i.strip() for i in items
-            ):
-                self.problem(entry, f"'{key}.{language}' must be a list of non-empty texts")
-                items = []
-            elif len(items) < minimum:
-                self.problem(
-                    entry, f"'{key}.{language}' has {len(items)} entries; at least {minimum}"
-                )
-            lists[language] = tuple(str(i).strip() for i in items)
-        return PerLanguage(**lists)
-
-    def sourced(self, data: Mapping[str, Any], entry: str, *, required: bool) -> Sourced:
-        source = data.get("source")
-        reviewed = data.get("reviewed")
-        if source is not None and (
-            not isinstance(source, str) or not source.startswith(("http://", "https://"))
-        ):
-            self.problem(entry, "'source' must be a URL")
-            source = None
-        if reviewed is not None and not isinstance(reviewed, date):
-            self.problem(entry, "'reviewed' must be a date (YYYY-MM-DD)")
-            reviewed = None
-        if required and (source is None or reviewed is None):
-            self.problem(entry, "an informational answer needs 'source' and 'reviewed'")
-        return Sourced(source, reviewed)
-
-    def entries(
-        self, document: Any, key: str, build: Callable[[Mapping[str, Any], str], T]
-    ) -> list[T]:
-        if not isinstance(document, Mapping) or not isinstance(document.get(key), list):
-            self.problem("(top level)", f"expected a mapping with a '{key}' list")
-            return []
-        built: list[T] = []
-        seen: set[str] = set()
-        for index, raw in enumerate(document[key]):
-            if not isinstance(raw, Mapping) or not isinstance(raw.get("id"), str):
-                self.problem(f"entry #{index + 1}", "each entry needs an 'id'")
-                continue
-            entry_id = cast(str, raw["id"])
-            if entry_id in seen:
-                self.problem(entry_id, "duplicate id")
-                continue
-            seen.add(entry_id)
-            built.append(build(raw, entry_id))
-        return built
 
 
 def _read_yaml(directory: Path, name: str, problems: list[Problem]) -> Any:
@@ -187,7 +97,7 @@ def _read_yaml(directory: Path, name: str, problems: list[Problem]) -> Any:
     return None
 
 
-def _intent(reader: _Reader, raw: Mapping[str, Any], entry: str) -> Intent:
+def _intent(reader: Reader, raw: Mapping[str, Any], entry: str) -> Intent:
     kind = raw.get("kind", "informational")
     if kind not in ("informational", "conversational"):
         reader.problem(entry, "'kind' must be 'informational' or 'conversational'")
@@ -203,16 +113,42 @@ def _intent(reader: _Reader, raw: Mapping[str, Any], entry: str) -> Intent:
         answer=reader.bilingual(raw, "answer", entry),
         related=tuple(related),
         sourced=reader.sourced(raw, entry, required=kind == "informational"),
+        details=reader.optional_bilingual(raw, "details", entry),
     )
 
 
-def _cluster(reader: _Reader, raw: Mapping[str, Any], entry: str) -> Cluster:
-    website = raw.get("website")
-    if website is not None and not (
-        isinstance(website, str) and website.startswith(("http://", "https://"))
-    ):
-        reader.problem(entry, "'website' must be a URL or null")
-        website = None
+def _attributes(
+    reader: Reader, raw: Mapping[str, Any], entry: str, sources: tuple[Source, ...]
+) -> tuple[tuple[str, Attribute], ...]:
+    value = raw.get("attributes", {})
+    if not isinstance(value, Mapping):
+        reader.problem(entry, "'attributes' must map an attribute name to its texts")
+        return ()
+    by_url = {s.url: s for s in sources}
+    attributes: list[tuple[str, Attribute]] = []
+    for name, data in value.items():
+        where = f"{entry}: attribute '{name}'"
+        if name not in CLUSTER_ATTRIBUTES:
+            reader.problem(entry, f"unknown attribute '{name}' ({', '.join(CLUSTER_ATTRIBUTES)})")
+            continue
+        if not isinstance(data, Mapping):
+            reader.problem(where, "must have 'fr', 'en' and 'source' (or 'unknown: true')")
+            continue
+        text = Bilingual(
+            *(reader.text(data, language, where) for language in LANGUAGES)  # fr, en
+        )
+        source_url = data.get("source")
+        source = None
+        if source_url is not None:
+            source = by_url.get(source_url)
+            if source is None:
+                reader.problem(where, f"source {source_url!r} is not among the entry's sources")
+        attributes.append((name, Attribute(text, source, unknown=data.get("unknown") is True)))
+    return tuple(attributes)
+
+
+def _cluster(reader: Reader, raw: Mapping[str, Any], entry: str) -> Cluster:
+    sourced = reader.sourced(raw, entry, required=True)
     return Cluster(
         id=entry,
         name=reader.text(raw, "name", entry),
@@ -220,13 +156,16 @@ def _cluster(reader: _Reader, raw: Mapping[str, Any], entry: str) -> Cluster:
         aliases=reader.per_language(raw, "aliases", entry),
         description=reader.bilingual(raw, "description", entry),
         keywords=reader.per_language(raw, "keywords", entry),
-        website=website,
-        sourced=reader.sourced(raw, entry, required=True),
+        website=reader.url(raw, "website", entry),
+        sourced=sourced,
+        details=reader.optional_bilingual(raw, "details", entry),
+        portal=reader.url(raw, "portal", entry),
+        attributes=_attributes(reader, raw, entry, sourced.sources),
     )
 
 
 def _competitiveness_cluster(
-    reader: _Reader, raw: Mapping[str, Any], entry: str
+    reader: Reader, raw: Mapping[str, Any], entry: str
 ) -> CompetitivenessCluster:
     return CompetitivenessCluster(
         id=entry,
@@ -234,6 +173,8 @@ def _competitiveness_cluster(
         aliases=reader.per_language(raw, "aliases", entry, minimum=0),
         field=reader.bilingual(raw, "field", entry),
         sourced=reader.sourced(raw, entry, required=True),
+        website=reader.url(raw, "website", entry),
+        portal=reader.url(raw, "portal", entry),
     )
 
 
@@ -302,9 +243,9 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     if problems:
         raise KnowledgeBaseError(problems)
 
-    intents_reader = _Reader(INTENTS_FILE, problems)
-    clusters_reader = _Reader(CLUSTERS_FILE, problems)
-    poles_reader = _Reader(COMPETITIVENESS_FILE, problems)
+    intents_reader = Reader(INTENTS_FILE, problems)
+    clusters_reader = Reader(CLUSTERS_FILE, problems)
+    poles_reader = Reader(COMPETITIVENESS_FILE, problems)
     parts = _Parts(
         intents=intents_reader.entries(
             documents[INTENTS_FILE], "intents", lambda raw, e: _intent(intents_reader, raw, e)
@@ -321,7 +262,7 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
     out_of_scope_document = documents[OUT_OF_SCOPE_FILE]
     out_of_scope = PerLanguage((), ())
     if isinstance(out_of_scope_document, Mapping):
-        out_of_scope = _Reader(OUT_OF_SCOPE_FILE, problems).per_language(
+        out_of_scope = Reader(OUT_OF_SCOPE_FILE, problems).per_language(
             out_of_scope_document, "out_of_scope", "out_of_scope", minimum=10
         )
     else:

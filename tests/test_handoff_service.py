@@ -11,23 +11,17 @@ from pathlib import Path
 import pytest
 
 from bot.conversation.dialogue import UserRef
-from bot.handoff.service import (
-    CONTEXT_QUESTIONS,
-    MAX_MESSAGE_CHARS,
-    OFFER_WINDOW,
-    ChannelUnavailableError,
-    HandoffService,
-    RecipientBlockedError,
-    StaffMessage,
-)
+from bot.handoff.channel import ChannelUnavailableError, RecipientBlockedError, StaffMessage
+from bot.handoff.service import CONTEXT_QUESTIONS, MAX_MESSAGE_CHARS, OFFER_WINDOW, HandoffService
 from bot.handoff.store import ClosedBy, Delivery, HandoffStatus, HandoffStore
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
 from bot.storage.database import Database
 from bot.storage.lead_store import LeadStore
-from bot.storage.user_store import PrivacyStore, UnansweredQuestionStore
+from bot.storage.privacy_store import PrivacyStore
+from bot.storage.unanswered_question_store import UnansweredQuestionStore
 from knowledge.model import KnowledgeBase
-from tests.sample_data import START, FakeClock, new_lead
+from tests.helpers import START, FakeClock, new_lead
 
 STAFF = 900_001
 STAFF_CHAT = -100_500
@@ -124,7 +118,6 @@ def staff_reply(
 
 async def test_off_until_a_channel_is_attached(setup: Setup, knowledge: KnowledgeBase) -> None:
     service = await _service(setup.store, setup.service_args)
-    assert not service.enabled
     assert await service.start(USER, "fr") is None
     assert await service.on_action(USER, "fr", "ho") is None
     assert await service.on_command(USER, "fr", "done") is None

@@ -17,14 +17,16 @@ from bot.storage.database import format_timestamp
 from handlers.context import AssistantApplication
 from handlers.handoff import deliver_pending_handoffs
 from knowledge.model import KnowledgeBase
-from tests.conftest import STAFF_CHAT_ID, STAFF_ID, RunningBot, serving
 from tests.fake_bot_api import FakeBotApi, SentMessage
+from tests.helpers import STAFF_CHAT_ID, STAFF_ID, RunningBot, serving
+from tests.test_staff_telegram import seed
 
 USER = 5151
 EN_USER = 5252
 OUTSIDER = 777
-UNKNOWN_FR = "Qui dirige TWIST exactement ?"
-UNKNOWN_EN = "Who directs TWIST?"
+# About clusters, but not in the sources: "I don't have that", with "Talk to the team".
+UNKNOWN_FR = "Quand a lieu le prochain petit-déjeuner networking de TWEED ?"
+UNKNOWN_EN = "Which company hosts the TWEED networking breakfast next month?"
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +35,8 @@ def applications(monkeypatch: pytest.MonkeyPatch) -> list[AssistantApplication]:
     original = bot.app.build_application
     built: list[AssistantApplication] = []
 
-    def keep(services: Any) -> AssistantApplication:
-        application = original(services)
+    def keep(settings: Settings, knowledge: KnowledgeBase) -> AssistantApplication:
+        application = original(settings, knowledge)
         built.append(application)
         return application
 
@@ -114,7 +116,8 @@ async def open_thread(
 
 async def test_round_trip_with_context_follow_up_and_escaped_reply(bot: RunningBot) -> None:
     [fallback] = await user_says(bot, UNKNOWN_FR)
-    assert fallback.callback_data[0] == "ho"  # "Parler à l'équipe" under the fallback
+    assert "Parler à l'équipe" in fallback.button_texts  # under "I don't have that"
+    assert "i:contact_human" in fallback.callback_data
     # Asking for a person right after offers that question; the user writes another instead.
     [offer] = await user_says(bot, "Je voudrais parler à quelqu'un")
     assert UNKNOWN_FR in offer.text
@@ -182,7 +185,7 @@ async def test_in_english_the_unanswered_question_is_offered_and_staff_end_it(
 ) -> None:
     [fallback] = await user_says(bot, UNKNOWN_EN, user=EN_USER, language_code="en")
     assert "Talk to the team" in fallback.button_texts
-    bot.api.callback_query(EN_USER, "ho", language_code="en")
+    bot.api.press_button(EN_USER, "Talk to the team", language_code="en")
     [offer] = await bot.api.wait_for_messages(EN_USER, 1, timeout=10)
     assert offer.text.startswith("Shall I pass this question on to the team?")
     assert UNKNOWN_EN in offer.text
@@ -377,3 +380,22 @@ async def test_without_a_staff_chat_asking_for_a_person_describes_the_team(
         [done] = await user_says(running, "/done")
         assert "Je ne connais pas cette commande" in done.text
     assert handoffs(running) == []
+
+
+async def test_a_staff_note_written_as_a_reply_to_its_prompt_is_still_a_note(
+    bot: RunningBot,
+) -> None:
+    """In the group the note prompt forces a reply, so the note is a reply too: the handoff's
+    reply handler, which runs first, must hand it on to the note handler."""
+    await seed(bot.settings, 1)
+    bot.api.callback_query(STAFF_ID, "sn:1", chat_id=STAFF_CHAT_ID)
+    [prompt] = await bot.api.wait_for_messages(STAFF_CHAT_ID, 1, timeout=10)
+    assert prompt.reply_markup == {"force_reply": True}
+    await staff_reply(bot, prompt, "Rappeler lundi")
+    [noted] = await bot.api.wait_for_messages(STAFF_CHAT_ID, 1, timeout=10)
+    assert "Note ajoutée" in noted.text
+    await bot.api.wait_until_idle()
+    assert bot.api.pending_messages(STAFF_CHAT_ID) == []  # no "not linked" notice as well
+    assert rows(bot, "SELECT note FROM lead_history WHERE note IS NOT NULL") == [
+        ("Rappeler lundi",)
+    ]

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from bot.conversation.dialogue import ConversationState, Dialogue, UserRef
-from bot.conversation.join_flow import JoinFlow, Step
+from bot.conversation.join_flow import Step
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
 from bot.services import build_dialogue
 from bot.storage.database import Database
 from knowledge.model import KnowledgeBase
-from tests.sample_data import FakeClock
+from tests.helpers import FakeClock
 
 USER = UserRef(7, "fr")
 
@@ -89,8 +89,8 @@ async def test_storage_failure_keeps_the_summary_and_stores_nothing(
     dialogue, _clock, database = parts
     state = await fill_to_summary(dialogue, "Moules")
     assert state.join is not None
-    assert JoinFlow.step_of(state.join) is Step.SUMMARY
-    key = state.join["key"]
+    assert state.join.step is Step.SUMMARY
+    key = state.join.key
     # Another process holds the write lock for longer than our busy timeout allows.
     blocker = sqlite3.connect(tmp_path / "flow.sqlite3", timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")
@@ -98,7 +98,7 @@ async def test_storage_failure_keeps_the_summary_and_stores_nothing(
         await database.connection.execute("PRAGMA busy_timeout = 100")
         [reply] = await dialogue.on_action(USER, state, f"jok:{key}")
         assert "Réessayez" in reply.plain_text()
-        assert JoinFlow.step_of(state.join) is Step.SUMMARY
+        assert state.join.step is Step.SUMMARY
     finally:
         blocker.rollback()
         blocker.close()
@@ -127,7 +127,11 @@ async def test_changing_the_cluster_with_not_sure_keeps_the_activity(
 
 # The consent texts each CONSENT_VERSION stands for. Changing a text without a new version would
 # make stored leads cite a version whose words they never saw: add the new version here instead.
-CONSENT_TEXTS = {"2026-11-26": "d62b743402402efa5e4a0f5e03bf50a0e36bcb2a16c61edc9149124b9a66091d"}
+# The text is hashed as written, with its placeholder ({days}, the configured retention period).
+CONSENT_TEXTS = {
+    "2026-11-26": "d62b743402402efa5e4a0f5e03bf50a0e36bcb2a16c61edc9149124b9a66091d",
+    "2026-12-01": "8c30c39f3d85913c21f411f68826268b0b8eb60de8d005f072b9260ae6006ea4",
+}
 
 
 def test_the_consent_text_changes_only_with_its_version() -> None:
@@ -137,10 +141,10 @@ def test_the_consent_text_changes_only_with_its_version() -> None:
 
     catalogue = Catalogue.load()
     both = (
-        catalogue.text("fr", "join.consent_text")
+        catalogue.text("fr", "join.consent_text", days="{days}")
         + "\n"
-        + catalogue.text("en", "join.consent_text")
+        + catalogue.text("en", "join.consent_text", days="{days}")
     )
     assert CONSENT_TEXTS.get(CONSENT_VERSION) == hashlib.sha256(both.encode()).hexdigest(), (
-        "join.consent_text changed: give it a new CONSENT_VERSION in bot/conversation/join_flow.py"
+        "join.consent_text changed: give it a new CONSENT_VERSION in join_prompts.py"
     )

@@ -9,14 +9,14 @@ import io
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from bot.leads.model import CompanyType, Consent, Lead, LeadStatus, Location, NewLead
+from bot.leads.model import Lead, LeadStatus
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import MAX_CALLBACK_BYTES, Reply
@@ -37,28 +37,20 @@ from bot.staff.unanswered_review import alike, group_questions
 from bot.staff.workspace import NoteRequest, StaffWorkspace
 from bot.storage.database import Database
 from bot.storage.lead_store import LeadStore
-from bot.storage.user_store import (
-    LearnedExample,
-    LearnedExampleStore,
+from bot.storage.learned_example_store import LearnedExample, LearnedExampleStore
+from bot.storage.unanswered_question_store import (
     QuestionStatus,
     UnansweredQuestion,
     UnansweredQuestionStore,
 )
 from knowledge.model import KnowledgeBase
+from tests.helpers import WEDNESDAY, FakeClock, numbered_lead
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-START = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # a Wednesday
+START = WEDNESDAY
 STAFF = 900_001
 CHAT = -100_500
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-class FakeClock:
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclasses.dataclass
@@ -75,7 +67,7 @@ class Stores:
 
 @pytest.fixture
 async def stores(tmp_path: Path, knowledge: KnowledgeBase) -> AsyncIterator[Stores]:
-    clock = FakeClock()
+    clock = FakeClock(START)
     async with await Database.open(tmp_path / "assistant.sqlite3", clock=clock) as database:
         leads = LeadStore(database, clock)
         unanswered = UnansweredQuestionStore(database, clock)
@@ -95,28 +87,10 @@ async def stores(tmp_path: Path, knowledge: KnowledgeBase) -> AsyncIterator[Stor
         yield Stores(database, clock, leads, unanswered, learned, notes, matcher, workspace)
 
 
-def new_lead(number: int, **changes: Any) -> NewLead:
-    lead = NewLead(
-        user_id=5000 + number,
-        cluster_id="plastiwin",
-        company_name=f"Company {number}",
-        enterprise_number=None,
-        activity="Plastic parts",
-        company_type=CompanyType.SME,
-        location=Location.WALLONIA,
-        contact_name="Jeanne Dupont",
-        email=f"c{number}@example.com",
-        phone=None,
-        language="fr",
-        consent=Consent(version="2026-01", text="J'accepte.", given_at=START),
-    )
-    return dataclasses.replace(lead, **changes)
-
-
 async def add_leads(stores: Stores, count: int, **changes: Any) -> list[Lead]:
     added = []
     for number in range(1, count + 1):
-        result = await stores.leads.submit(new_lead(number, **changes), f"key-{number}")
+        result = await stores.leads.submit(numbered_lead(number, **changes), f"key-{number}")
         added.append(result.lead)
         stores.clock.now += timedelta(minutes=1)
     return added
@@ -191,7 +165,7 @@ async def test_pages_at_the_edges(stores: Stores, count: int, rows_first: int, p
 
 async def test_filters_by_status_and_cluster(stores: Stores) -> None:
     leads = await add_leads(stores, 3)
-    twist = await stores.leads.submit(new_lead(9, cluster_id="twist"), "key-twist")
+    twist = await stores.leads.submit(numbered_lead(9, cluster_id="twist"), "key-twist")
     await stores.leads.set_status(leads[0].id, LeadStatus.CONTACTED, STAFF)
     contacted = await stores.workspace.lead_page("en", 0, LeadFilter(LeadStatus.CONTACTED))
     assert [a for a in actions(contacted) if a.startswith("sl:")] == [f"sl:{leads[0].id}"]
@@ -294,10 +268,10 @@ async def test_a_note_is_taken_once_in_its_chat_and_in_time(stores: Stores) -> N
 
 async def test_export_filters_and_csv(stores: Stores) -> None:
     await stores.leads.submit(
-        new_lead(1, company_name='=HYPERLINK("http://evil")', cluster_id="twist"), "k1"
+        numbered_lead(1, company_name='=HYPERLINK("http://evil")', cluster_id="twist"), "k1"
     )
     stores.clock.now += timedelta(days=40)
-    await stores.leads.submit(new_lead(2, company_name="Éoliennes Ça Va"), "k2")
+    await stores.leads.submit(numbered_lead(2, company_name="Éoliennes Ça Va"), "k2")
     workspace = stores.workspace
     assert workspace.parse_export_filter("") == LeadFilter()
     assert workspace.parse_export_filter("NEW twist") == LeadFilter(LeadStatus.NEW, "twist")
@@ -373,7 +347,7 @@ async def test_assign_teaches_the_matcher_at_once_and_is_stored(stores: Stores) 
     assert_short_actions(picker)
 
     done = await stores.workspace.assign("en", first, "funding_and_support", STAFF)
-    assert "2 question(s)" in done.plain_text()
+    assert "2 questions" in done.plain_text()
     after = stores.matcher.match(text)
     assert (after.intent, after.confident) == ("funding_and_support", True)
     assert [(e.intent_id, e.created_by) for e in await stores.learned.all()] == [
@@ -390,7 +364,7 @@ async def test_assign_teaches_the_matcher_at_once_and_is_stored(stores: Stores) 
 async def test_dismiss(stores: Stores) -> None:
     question_id = await stores.unanswered.record(1, "asdf qwerty", "fr", 0.0, None)
     done = await stores.workspace.dismiss("fr", question_id)
-    assert "1 question(s) écartée(s)" in done.plain_text()
+    assert "1 question écartée." in done.plain_text()
     [dismissed] = await stores.unanswered.recent(status=QuestionStatus.DISMISSED)
     assert dismissed.id == question_id
     assert await stores.learned.all() == []
@@ -424,7 +398,7 @@ async def test_digest_lists_new_leads_and_those_waiting(stores: Stores) -> None:
     old = await add_leads(stores, 2)
     await stores.leads.set_status(old[1].id, LeadStatus.CONTACTED, STAFF)
     stores.clock.now += timedelta(days=3)
-    await stores.leads.submit(new_lead(7, company_name="Fresh SA"), "fresh")
+    await stores.leads.submit(numbered_lead(7, company_name="Fresh SA"), "fresh")
     digest = await stores.workspace.digest("en")
     text = digest.plain_text()
     assert "New leads in the last 24 hours: 1" in text
@@ -439,7 +413,7 @@ async def test_digest_lists_new_leads_and_those_waiting(stores: Stores) -> None:
 
 
 async def test_stats_per_period(stores: Stores) -> None:
-    await stores.leads.submit(new_lead(1, cluster_id="twist"), "k1")
+    await stores.leads.submit(numbered_lead(1, cluster_id="twist"), "k1")
     stores.clock.now += timedelta(days=20)
     leads = await add_leads(stores, 2)
     await stores.leads.set_status(leads[0].id, LeadStatus.MEMBER, STAFF)
@@ -478,7 +452,7 @@ def test_stats_command_line(tmp_path: Path) -> None:
 
     async def one_lead() -> None:
         async with await Database.open(settings.database_path) as database:
-            await LeadStore(database).submit(new_lead(1), "k1")
+            await LeadStore(database).submit(numbered_lead(1), "k1")
 
     asyncio.run(one_lead())
     chart = tmp_path / "chart.png"

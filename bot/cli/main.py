@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from bot.cli.lead_commands import add_lead_commands, run_lead_command
 from bot.matching.matcher import Matcher
 from bot.settings import Settings, SettingsError, load_settings
+from knowledge.content_checks import check_content
 from knowledge.loader import KNOWLEDGE_DIR, KnowledgeBaseError, load_knowledge_base
 from knowledge.model import KnowledgeBase
 
@@ -75,13 +76,16 @@ def command_kb_check(directory: Path, stdout: TextIO) -> int:
                     f"knowledge/intents.yaml: {intent.id}: example {example!r} ({language}) "
                     f"is matched to {match.intent or 'nothing'} (score {match.score})\n"
                 )
+    content = check_content(knowledge)
+    for problem in content:
+        stdout.write(f"knowledge/{problem}\n")
     examples = sum(len(i.examples.fr) + len(i.examples.en) for i in knowledge.intents)
     stdout.write(
         f"{len(knowledge.intents)} intents, {examples} examples, {len(knowledge.clusters)} "
         f"clusters, {len(knowledge.competitiveness_clusters)} competitiveness clusters; "
-        f"{misrouted} examples matched to another intent\n"
+        f"{misrouted} examples matched to another intent; {len(content)} content problems\n"
     )
-    return EXIT_PROBLEMS if misrouted else EXIT_OK
+    return EXIT_PROBLEMS if misrouted or content else EXIT_OK
 
 
 def _jsonable(value: Any) -> Any:
@@ -127,7 +131,8 @@ def _settings_or_exit() -> Settings:
 def _run_assistant(command: str, directory: Path) -> int:
     """`run` and `chat`: settings, logging, then Telegram or the terminal."""
     settings = _settings_or_exit()
-    configure_logging(settings.log_level, (settings.telegram_bot_token, settings.webhook_secret))
+    secrets = (settings.telegram_bot_token, settings.webhook_secret)
+    configure_logging(settings.log_level, tuple(s.reveal() for s in secrets if s is not None))
     knowledge = _knowledge_or_exit(directory)
     if command == "run" and settings.telegram_bot_token:
         from bot.app import TokenRejectedError, run_telegram  # `chat` and `match` need no Telegram

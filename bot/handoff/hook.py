@@ -59,3 +59,6 @@ class NoHandoff:
 
     async def on_command(self, person: Person, language: Language, command: str) -> None:
         return None
+
+
+NO_HANDOFF = NoHandoff()

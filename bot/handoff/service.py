@@ -13,10 +13,9 @@ cannot take now stays 'pending' and `deliver_pending` (a job every minute, and t
 of the conversation) posts it later, in order; a staff reply that cannot reach the user is
 either retried the same way or, when the user blocked the bot, reported in the staff chat.
 
-Who is in a conversation is mirrored in memory (`_in_progress`, one entry per conversation in
-progress, gone when it closes), so the dialogue's check on every message costs no I/O.
-The front end plugs in with a `HandoffChannel` (`attach`); until then the handoff is off and
-every hook returns None.
+Conversations in progress are mirrored in memory (`_in_progress`, one entry each, gone when
+it closes), so the dialogue's check on every message costs no I/O. The handoff is off (every
+hook returns None) until the front end attaches a `HandoffChannel`.
 """
 
 from __future__ import annotations
@@ -27,9 +26,15 @@ import sqlite3
 from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
+from bot.handoff.channel import (
+    ChannelUnavailableError,
+    HandoffChannel,
+    RecipientBlockedError,
+    StaffMessage,
+)
 from bot.handoff.hook import Person
+from bot.handoff.replies import HandoffReplies, user_language
 from bot.handoff.store import (
     ClosedBy,
     Delivery,
@@ -41,8 +46,8 @@ from bot.handoff.store import (
 )
 from bot.messages.answers import AnswerBuilder
 from bot.messages.catalogue import Catalogue
-from bot.messages.reply import Button, Reply, ReplyBuilder
-from knowledge.model import LANGUAGES, KnowledgeBase, Language
+from bot.messages.reply import Reply
+from knowledge.model import KnowledgeBase, Language
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,43 +57,11 @@ OFFER_WINDOW = timedelta(minutes=30)
 # What staff see of the user's recent questions the assistant could not answer.
 CONTEXT_WINDOW = timedelta(days=1)
 CONTEXT_QUESTIONS = 3
-CONTEXT_QUESTION_CHARS = 200
 # A message for the team is cut to this, so it fits one staff-chat message with its header
 # (Telegram's limit is 4,096), and every message of a conversation maps to one message there.
 MAX_MESSAGE_CHARS = 3000
 DONE_COMMAND = "/done"
-
-
-class ChannelUnavailableError(Exception):
-    """The staff chat or the user cannot be reached right now: try again later."""
-
-
-class RecipientBlockedError(Exception):
-    """The user blocked the bot: nothing sent to them will ever arrive."""
-
-
-class HandoffChannel(Protocol):
-    """How messages leave: the Telegram side implements it (handlers/handoff.py)."""
-
-    async def post_to_staff(self, reply: Reply, reply_to: int | None) -> tuple[int, int]:
-        """Post in the staff chat, as a reply to message `reply_to` when given; return the
-        (chat id, message id) of the post. Raises ChannelUnavailableError."""
-        ...
-
-    async def send_to_user(self, user_id: int, reply: Reply) -> None:
-        """Raises RecipientBlockedError or ChannelUnavailableError."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class StaffMessage:
-    """A message in the staff chat that replies to another (`text` None: not a text)."""
-
-    chat_id: int
-    message_id: int
-    reply_to_message_id: int
-    author_id: int
-    text: str | None
+TOPIC = "contact_human"  # what the replies that start a conversation are about (statistics)
 
 
 @dataclass(slots=True)
@@ -101,10 +74,6 @@ class _InProgress:
 def _display_name(person: Person) -> str:
     name = " ".join((person.display_name or "").split())
     return name or (f"@{person.username}" if person.username else str(person.id))
-
-
-def _language(value: str) -> Language:
-    return value if value in LANGUAGES else "fr"
 
 
 class HandoffService:
@@ -121,10 +90,9 @@ class HandoffService:
         idle: timedelta,
     ) -> None:
         self._store = store
-        self._catalogue = catalogue
         self._answers = AnswerBuilder(knowledge, catalogue)
+        self._replies = HandoffReplies(catalogue, staff_language)
         self._staff = frozenset(staff_user_ids)
-        self._staff_language: Language = staff_language
         self._idle = idle
         self._channel: HandoffChannel | None = None
         self._in_progress: dict[int, _InProgress] = {}
@@ -162,39 +130,12 @@ class HandoffService:
         """Turn the handoff on, sending through `channel`."""
         self._channel = channel
 
-    @property
-    def enabled(self) -> bool:
-        return self._channel is not None
-
     def in_progress(self, user_id: int) -> bool:
         return user_id in self._in_progress
 
     def erased(self, user_id: int) -> None:
         """/forget erased the user's conversations (storage/user_store.py): forget them here."""
         self._in_progress.pop(user_id, None)
-
-    # -- texts ------------------------------------------------------------------------------------
-
-    def _t(self, lang: Language, key: str, **values: object) -> str:
-        return self._catalogue.text(lang, key, **values)
-
-    def _notice(
-        self,
-        language: Language,
-        *keys: str,
-        button: str | None = None,
-        values: dict[str, object] | None = None,
-    ) -> Reply:
-        builder = ReplyBuilder()
-        for key in keys:
-            builder.paragraph(self._t(language, key, **(values or {})))
-        if button == "close":
-            builder.buttons(Button(self._t(language, "handoff.close"), "hx"))
-        elif button == "talk":
-            builder.buttons(Button(self._t(language, "handoff.talk"), "ho"))
-        elif button == "cancel":
-            builder.buttons(Button(self._t(language, "handoff.cancel"), "hn"))
-        return builder.build()
 
     # -- the dialogue's hook ---------------------------------------------------------------------
 
@@ -205,28 +146,23 @@ class HandoffService:
             return None
         current = self._in_progress.get(person.id)
         if current is not None and current.status is HandoffStatus.OPEN:
-            return [self._notice(language, "handoff.already_open", button="close")]
+            return [
+                self._replies.notice(language, "handoff.already_open", button="close", topic=TOPIC)
+            ]
         recent = await self._store.unanswered_questions(
             person.id, self._store.now() - OFFER_WINDOW, 1
         )
         if recent:
             question_id, text = recent[0]
-            builder = ReplyBuilder().paragraph(self._t(language, "handoff.offer"))
-            builder.italic(text).paragraph()
-            builder.button_column(
-                [
-                    Button(self._t(language, "handoff.send_it"), f"hy:{question_id}"),
-                    Button(self._t(language, "handoff.write_other"), "hw"),
-                    Button(self._t(language, "handoff.cancel"), "hn"),
-                ]
-            )
-            return [builder.build()]
+            return [self._replies.offer(language, question_id, text)]
         return await self._ask(person, language)
 
     async def _ask(self, person: Person, language: Language) -> list[Reply]:
         current = self._in_progress.get(person.id)
         if current is not None and current.status is HandoffStatus.OPEN:
-            return [self._notice(language, "handoff.already_open", button="close")]
+            return [
+                self._replies.notice(language, "handoff.already_open", button="close", topic=TOPIC)
+            ]
         if current is None:
             handoff = await self._store.begin(
                 person.id, language, _display_name(person), person.username, HandoffStatus.ASKING
@@ -234,7 +170,7 @@ class HandoffService:
             self._in_progress[person.id] = _InProgress(
                 handoff.id, HandoffStatus.ASKING, handoff.last_activity_at
             )
-        return [self._notice(language, "handoff.ask", button="cancel")]
+        return [self._replies.notice(language, "handoff.ask", button="cancel", topic=TOPIC)]
 
     async def on_text(
         self, person: Person, language: Language, text: str | None
@@ -248,12 +184,12 @@ class HandoffService:
             await self.expire_idle()
             if current.status is HandoffStatus.ASKING:
                 return None
-            return [self._notice(language, "handoff.lapsed_unsent", button="talk")]
+            return [self._replies.notice(language, "handoff.lapsed_unsent", button="talk")]
         if text is None:
-            return [self._notice(language, "handoff.not_text", button="close")]
+            return [self._replies.notice(language, "handoff.not_text", button="close")]
         text = text.strip()
         if not text:
-            return [self._notice(language, "empty_message")]
+            return [self._replies.notice(language, "empty_message")]
         return await self._take(person, language, text)
 
     async def on_action(
@@ -313,7 +249,11 @@ class HandoffService:
         keys.append("handoff.opened" if opened else "handoff.forwarded")
         if not delivered:
             keys.append("handoff.queued")
-        return [self._notice(language, *keys, button="close", values={"limit": MAX_MESSAGE_CHARS})]
+        return [
+            self._replies.notice(
+                language, *keys, button="close", values={"limit": MAX_MESSAGE_CHARS}
+            )
+        ]
 
     async def _close_by_user(self, person: Person, language: Language) -> list[Reply]:
         current = self._in_progress.pop(person.id, None)
@@ -340,7 +280,7 @@ class HandoffService:
             if first_post is None:
                 reply = await self._first_post(handoff, message)
             else:
-                reply = self._follow_up(handoff, message)
+                reply = self._replies.follow_up(handoff, message)
             try:
                 chat_id, message_id = await self._channel.post_to_staff(reply, first_post)
             except ChannelUnavailableError:
@@ -352,52 +292,16 @@ class HandoffService:
         return True
 
     async def _first_post(self, handoff: Handoff, message: HandoffMessage) -> Reply:
-        """The conversation's first message, with who wrote it and the context."""
-        language = self._staff_language
-        t = self._t
-        builder = ReplyBuilder().bold(t(language, "handoff_staff.title", id=handoff.id))
-        builder.paragraph()
-        who = handoff.user_name + (f" (@{handoff.username})" if handoff.username else "")
-        builder.text(t(language, "handoff_staff.from", name=who, user_id=handoff.user_id)).line()
-        builder.text(t(language, "handoff_staff.language", code=handoff.language)).line()
+        """The first post, with the user's lead references and their recent questions the
+        assistant could not answer (other than the one sent)."""
         references = await self._store.lead_references(handoff.user_id)
-        if references:
-            builder.text(t(language, "handoff_staff.leads", references=", ".join(references)))
-        builder.paragraph()
-        questions = [
-            text
-            for _id, text in await self._store.unanswered_questions(
-                handoff.user_id, self._store.now() - CONTEXT_WINDOW, CONTEXT_QUESTIONS + 1
-            )
-            if text != message.text
-        ][:CONTEXT_QUESTIONS]
-        if questions:
-            builder.text(t(language, "handoff_staff.context"))
-            for text in questions:
-                cut = (
-                    text
-                    if len(text) <= CONTEXT_QUESTION_CHARS
-                    else text[:CONTEXT_QUESTION_CHARS] + "…"
-                )
-                builder.line().text(f"– {cut}")
-            builder.paragraph()
-        builder.paragraphs(message.text)
-        builder.italic(t(language, "handoff_staff.how_to_answer")).paragraph()
-        builder.buttons(
-            Button(t(language, "handoff_staff.close", id=handoff.id), f"hc:{handoff.id}")
+        recent = await self._store.unanswered_questions(
+            handoff.user_id, self._store.now() - CONTEXT_WINDOW, CONTEXT_QUESTIONS + 1
         )
-        return builder.build()
-
-    def _follow_up(self, handoff: Handoff, message: HandoffMessage) -> Reply:
-        builder = ReplyBuilder().bold(
-            self._t(
-                self._staff_language,
-                "handoff_staff.follow_up",
-                id=handoff.id,
-                name=handoff.user_name,
-            )
+        questions = [question for _id, question in recent if question != message.text]
+        return self._replies.first_post(
+            handoff, message, references, questions[:CONTEXT_QUESTIONS]
         )
-        return builder.paragraph().paragraphs(message.text).build()
 
     async def _tell_staff(self, reply: Reply, reply_to: int | None) -> None:
         """A notice in the staff chat; best effort (the thread itself is safe in SQLite)."""
@@ -409,13 +313,13 @@ class HandoffService:
             _LOGGER.warning("could not post a handoff notice to the staff chat")
 
     async def _tell_staff_about(self, handoff_id: int, key: str, **values: object) -> None:
-        notice = self._notice(self._staff_language, key, values={"id": handoff_id, **values})
+        notice = self._replies.staff_notice(key, id=handoff_id, **values)
         await self._tell_staff(notice, await self._store.first_post(handoff_id))
 
     async def tell_not_linked(self, message: StaffMessage) -> None:
         """A staff member replied to a message of ours that belongs to no conversation."""
         if message.author_id in self._staff:
-            notice = self._notice(self._staff_language, "handoff_staff.not_linked")
+            notice = self._replies.staff_notice("handoff_staff.not_linked")
             await self._tell_staff(notice, message.message_id)
 
     async def on_staff_reply(self, message: StaffMessage) -> bool:
@@ -429,7 +333,7 @@ class HandoffService:
         if message.author_id not in self._staff:
             return True
         if message.text is None:
-            notice = self._notice(self._staff_language, "handoff_staff.not_text")
+            notice = self._replies.staff_notice("handoff_staff.not_text")
             await self._tell_staff(notice, message.message_id)
             return True
         command = message.text.strip().split(maxsplit=1)[0].split("@", 1)[0].lower()
@@ -444,16 +348,6 @@ class HandoffService:
         await self._send_reply(handoff, stored, message.text, message.message_id)
         return True
 
-    def _team_reply(self, handoff: Handoff, text: str) -> Reply:
-        language = _language(handoff.language)
-        builder = ReplyBuilder().bold(self._t(language, "handoff.from_team")).paragraph()
-        builder.paragraphs(text)
-        if handoff.user_id in self._in_progress:
-            builder.buttons(Button(self._t(language, "handoff.close"), "hx"))
-        else:
-            builder.buttons(Button(self._t(language, "handoff.talk"), "ho"))
-        return builder.build()
-
     async def _send_reply(
         self, handoff: Handoff, stored_id: int, text: str, staff_message_id: int | None
     ) -> bool:
@@ -461,14 +355,14 @@ class HandoffService:
         if self._channel is None:
             return False
         try:
-            await self._channel.send_to_user(handoff.user_id, self._team_reply(handoff, text))
+            still_open = handoff.user_id in self._in_progress
+            reply = self._replies.team_reply(handoff, text, still_open=still_open)
+            await self._channel.send_to_user(handoff.user_id, reply)
         except RecipientBlockedError:
             await self._store.set_delivery(stored_id, Delivery.FAILED)
             if await self._store.close(handoff.id, ClosedBy.BLOCKED):
                 self._in_progress.pop(handoff.user_id, None)
-            notice = self._notice(
-                self._staff_language, "handoff_staff.blocked", values={"id": handoff.id}
-            )
+            notice = self._replies.staff_notice("handoff_staff.blocked", id=handoff.id)
             await self._tell_staff(notice, staff_message_id)
             return True
         except ChannelUnavailableError:
@@ -486,9 +380,7 @@ class HandoffService:
             return False
         handoff = await self._store.get(handoff_id)
         if handoff is None or not await self._store.close(handoff_id, ClosedBy.STAFF):
-            notice = self._notice(
-                self._staff_language, "handoff_staff.already_closed", values={"id": handoff_id}
-            )
+            notice = self._replies.staff_notice("handoff_staff.already_closed", id=handoff_id)
             await self._tell_staff(notice, None)
             return True
         self._in_progress.pop(handoff.user_id, None)
@@ -501,8 +393,8 @@ class HandoffService:
     async def _tell_user(self, handoff: Handoff, key: str, **values: object) -> None:
         if self._channel is None:
             return
-        language = _language(handoff.language)
-        notice = self._notice(language, key, button="talk", values=values)
+        language = user_language(handoff)
+        notice = self._replies.notice(language, key, button="talk", values=values)
         try:
             await self._channel.send_to_user(handoff.user_id, notice)
         except (RecipientBlockedError, ChannelUnavailableError):

@@ -7,67 +7,27 @@ buttons, source line). Keeping it apart keeps the dialogue's rules short and rea
 from __future__ import annotations
 
 from bot.leads.display import lead_fields, status_label
-from bot.matching.matcher import ClusterFit
-from bot.messages.catalogue import Catalogue
+from bot.messages.answer_base import (
+    CONTEXTUAL_INTENTS,
+    INTENT_ATTRIBUTE,
+    MORE_INTENT_ACTION,
+    short_part,
+    tagged,
+)
+from bot.messages.cluster_answers import ClusterAnswers
 from bot.messages.reply import Button, Reply, ReplyBuilder
-from bot.storage.user_store import UserData
-from knowledge.model import Cluster, Intent, KnowledgeBase, Language, Sourced
+from bot.storage.privacy_store import UserData
+from knowledge.model import (
+    Cluster,
+    Intent,
+    Language,
+)
 
-# Intents for which "it" can mean the cluster discussed just before ("how do I join it?").
-CONTEXTUAL_INTENTS = frozenset({"cluster_info", "how_to_join"})
-# How many keywords to quote back when explaining a recommendation.
-REASON_KEYWORDS = 3
+__all__ = ["CONTEXTUAL_INTENTS", "AnswerBuilder", "short_part", "tagged"]
 
 
-class AnswerBuilder:
+class AnswerBuilder(ClusterAnswers):
     """Builds the replies of the dialogue in one language or the other."""
-
-    def __init__(self, knowledge: KnowledgeBase, catalogue: Catalogue) -> None:
-        self._kb = knowledge
-        self._catalogue = catalogue
-
-    def _t(self, language: Language, key: str, **values: object) -> str:
-        return self._catalogue.text(language, key, **values)
-
-    def _label(self, language: Language, key: str) -> str:
-        return self._t(language, "join.label", field=self._t(language, key))
-
-    # -- pieces ---------------------------------------------------------------------------------
-
-    def _source(self, builder: ReplyBuilder, language: Language, sourced: Sourced) -> None:
-        if sourced.source and sourced.reviewed:
-            line = self._t(
-                language, "source_line", source="{source}", reviewed=sourced.reviewed.isoformat()
-            )
-            before, _, after = line.partition("{source}")
-            builder.italic(before).link(sourced.source, sourced.source).italic(after).paragraph()
-
-    def _menu_buttons(
-        self, builder: ReplyBuilder, language: Language, *, contact: bool = True
-    ) -> None:
-        builder.buttons(Button(self._t(language, "menu.what_is"), "i:what_is_a_cluster"))
-        builder.buttons(
-            Button(self._t(language, "menu.clusters"), "cl"),
-            Button(self._t(language, "menu.recommend"), "r"),
-        )
-        builder.buttons(
-            Button(self._t(language, "menu.join"), "j"),
-            *([Button(self._t(language, "menu.contact"), "i:contact_human")] if contact else []),
-        )
-
-    def intent_button(self, language: Language, intent_id: str, cluster_id: str | None) -> Button:
-        label = self._t(language, f"intent.{intent_id}")
-        if cluster_id:
-            return Button(
-                f"{label} ({self._kb.cluster(cluster_id).name})", f"i:{intent_id}:{cluster_id}"
-            )
-        return Button(label, f"i:{intent_id}")
-
-    def _cluster_buttons(self, builder: ReplyBuilder, clusters: list[Cluster]) -> None:
-        for index in range(0, len(clusters), 2):
-            builder.buttons(*(Button(c.name, f"c:{c.id}") for c in clusters[index : index + 2]))
-
-    # -- replies --------------------------------------------------------------------------------
 
     def welcome(self, language: Language) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "welcome"))
@@ -94,10 +54,8 @@ class AnswerBuilder:
     def fallback(self, language: Language) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "fallback"))
         builder.paragraph(self._t(language, "fallback_offer"))
-        # A person may know what the assistant does not (bot/handoff/).
-        builder.buttons(Button(self._t(language, "handoff.talk"), "ho"))
-        self._menu_buttons(builder, language, contact=False)
-        return builder.build()
+        self._menu_buttons(builder, language)
+        return tagged(builder.build(), "off_topic")
 
     def did_you_mean(
         self, language: Language, intents: list[str], cluster_id: str | None
@@ -110,74 +68,71 @@ class AnswerBuilder:
             ]
         )
         builder.buttons(Button(self._t(language, "menu.main"), "m"))
-        return builder.build()
+        return tagged(builder.build(), "did_you_mean")
 
-    def intent_answer(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
+    def intent_answer(
+        self,
+        language: Language,
+        intent: Intent,
+        cluster: Cluster | None,
+        *,
+        detailed: bool = False,
+    ) -> Reply:
+        """The short answer, with a "More" button (`mo:<intent>[:<cluster>]`) when the intent has
+        details; `detailed=True` adds the details and drops the button."""
         builder = ReplyBuilder()
-        if cluster is not None and intent.id in ("how_to_join", "cluster_info"):
+        if cluster is not None and intent.id in CONTEXTUAL_INTENTS:
             builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
-        builder.paragraphs(intent.answer[language])
-        self._source(builder, language, intent.sourced)
-        if intent.id == "how_to_join":
-            join = self._t(language, "cluster_card.join", name=cluster.name) if cluster else None
-            builder.buttons(
-                Button(
-                    join or self._t(language, "menu.join"), f"j:{cluster.id}" if cluster else "j"
-                )
-            )
-        if intent.id == "cluster_info":
+        attribute = INTENT_ATTRIBUTE.get(intent.id)
+        if cluster is not None and attribute is not None:
+            self._attribute_lines(builder, language, cluster, attribute)
+        builder.paragraphs(self._text(intent.answer[language]))
+        sources = intent.sourced.sources
+        if detailed and intent.details is not None:
+            builder.paragraphs(self._text(intent.details[language]))
+        elif intent.details is not None:
+            sources = intent.sourced.for_short_part()
+        self._source_lines(builder, language, sources)
+        if intent.id in ("how_to_join", "start_join"):
+            # The form starts only when the user asks for it, from here or in words.
+            start = f"j:{cluster.id}" if cluster else "j"
+            builder.buttons(Button(self._t(language, "join.start"), start))
+        if intent.id in ("cluster_info", "cluster_contact", "cluster_members") and cluster is None:
             self._cluster_buttons(builder, list(self._kb.clusters))
         builder.button_column([self.intent_button(language, r, None) for r in intent.related])
-        return builder.build()
+        if intent.details is not None and not detailed:
+            suffix = f":{cluster.id}" if cluster is not None else ""
+            self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}{suffix}")
+        return tagged(builder.build(), intent.id, cluster.id if cluster else None)
 
-    def cluster_list(self, language: Language, intent: Intent) -> Reply:
-        builder = ReplyBuilder().paragraphs(intent.answer[language])
-        self._source(builder, language, intent.sourced)
-        self._cluster_buttons(builder, list(self._kb.clusters))
-        builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
-        return builder.build()
-
-    def cluster_card(self, language: Language, cluster: Cluster) -> Reply:
-        builder = ReplyBuilder().bold(cluster.name).text(" — ").text(cluster.tagline[language])
-        builder.paragraph().paragraphs(cluster.description[language])
-        if cluster.website:
-            builder.text(self._t(language, "cluster_card.website") + " ")
-            builder.link(cluster.website, cluster.website).paragraph()
-        self._source(builder, language, cluster.sourced)
-        builder.buttons(
-            Button(self._t(language, "cluster_card.join", name=cluster.name), f"j:{cluster.id}")
-        )
-        builder.buttons(Button(self._t(language, "cluster_card.back"), "cl"))
-        return builder.build()
-
-    def recommendation(self, language: Language, fits: list[ClusterFit]) -> Reply:
+    def intent_details(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
+        """What "More" shows under a short answer: the details and the sources."""
+        if intent.details is None:
+            return self.intent_answer(language, intent, cluster)
         builder = ReplyBuilder()
-        if not fits:
-            builder.paragraph(self._t(language, "recommend.none"))
-            self._cluster_buttons(builder, list(self._kb.clusters))
-            return builder.build()
-        best = self._kb.cluster(fits[0].cluster_id)
-        builder.paragraph(
-            self._t(language, "recommend.best", name=best.name, tagline=best.tagline[language])
-        )
-        keywords = ", ".join(fits[0].keywords[:REASON_KEYWORDS])
-        builder.italic(self._t(language, "recommend.because", keywords=keywords)).paragraph()
-        buttons = [
-            Button(self._t(language, "cluster_card.join", name=best.name), f"j:{best.id}"),
-            Button(self._t(language, "recommend.see", name=best.name), f"c:{best.id}"),
-        ]
-        if len(fits) > 1:
-            second = self._kb.cluster(fits[1].cluster_id)
-            builder.paragraph(
-                self._t(
-                    language, "recommend.also", name=second.name, tagline=second.tagline[language]
-                )
-            )
-            buttons.append(
-                Button(self._t(language, "recommend.see", name=second.name), f"c:{second.id}")
-            )
-        builder.button_column(buttons)
-        return builder.build()
+        if cluster is not None and intent.id in CONTEXTUAL_INTENTS:
+            builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
+        builder.paragraphs(self._text(intent.details[language]))
+        self._source_lines(builder, language, intent.sourced.sources)
+        builder.button_column([self.intent_button(language, r, None) for r in intent.related])
+        return tagged(builder.build(), intent.id, cluster.id if cluster else None)
+
+    def unknown(self, language: Language, cluster: Cluster | None, closest: list[str]) -> Reply:
+        """An in-domain question the knowledge base cannot answer: say so, and where to look."""
+        builder = ReplyBuilder()
+        if cluster is not None:
+            builder.paragraph(self._t(language, "unknown.about", name=cluster.name))
+            link = cluster.website or cluster.portal
+            if link:
+                builder.text(self._t(language, "attribute.look_there") + " ")
+                builder.link(link, link).paragraph()
+        else:
+            builder.paragraph(self._t(language, "unknown.general"))
+        builder.paragraph(self._t(language, "unknown.team"))
+        builder.button_column([self.intent_button(language, i, None) for i in closest])
+        builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
+        builder.buttons(Button(self._t(language, "menu.main"), "m"))
+        return tagged(builder.build(), "unknown", cluster.id if cluster else None)
 
     def language_menu(self, language: Language) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "language.prompt"))
