@@ -42,6 +42,7 @@ from handlers.conversation import (
 )
 from handlers.errors import on_error
 from handlers.flood import check_flood
+from handlers.handoff import attach_handoff_channel, register_handoff_handlers
 from handlers.jobs import notify_correction, notify_staff, schedule_jobs
 from handlers.runtime import (
     NoPersistenceApplication,
@@ -101,6 +102,8 @@ def build_application(settings: Settings, knowledge: KnowledgeBase) -> Assistant
             on_lead_created=announce_lead,
             on_request_corrected=announce_correction,
         )
+        # Talking to a person is off until it has a way to reach the staff chat.
+        attach_handoff_channel(application, settings)
         await _register_commands(application)
 
     async def close_services(application: AssistantApplication) -> None:
@@ -136,8 +139,11 @@ def build_application(settings: Settings, knowledge: KnowledgeBase) -> Assistant
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     # group -1 runs first for every update: a flooding user is stopped before any work.
     application.add_handler(TypeHandler(Update, check_flood), group=-1)
-    # group 0 first: staff commands, buttons and pending notes, so a note a staff member types
-    # is not answered as a question, and /leads is not taken for an unknown command.
+    # group 0 first: replies in the staff chat (a staff member answering a user who asked for a
+    # person; a reply that is a staff note is handed on to the note handler), then staff
+    # commands, buttons and pending notes, so a note a staff member types is not answered as a
+    # question, and /leads is not taken for an unknown command.
+    register_handoff_handlers(application, settings)
     register_staff_handlers(application, settings)
     # group 0, in order: known commands, then unknown ones, then buttons, text, other media.
     application.add_handler(CommandHandler(list(USER_COMMANDS), on_command, filters=private))

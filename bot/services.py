@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.conversation.dialogue import ConversationState, Dialogue, UserRef
 from bot.conversation.join_flow import JoinFlow, LeadCreated
 from bot.conversation.request_followup import RequestCorrected
+from bot.handoff.hook import NO_HANDOFF, HandoffHook
+from bot.handoff.service import HandoffService
+from bot.handoff.store import HandoffStore
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
@@ -78,8 +81,10 @@ def dialogue_over(
     on_lead_created: LeadCreated | None = None,
     on_request_corrected: RequestCorrected | None = None,
     retention_days: int = DEFAULT_LEAD_RETENTION_DAYS,
+    handoff: HandoffHook = NO_HANDOFF,
 ) -> Dialogue:
-    """The dialogue engine with its join flow, over `stores`."""
+    """The dialogue engine with its join flow, over `stores` (and `handoff`, to reach a
+    person)."""
     join_flow = JoinFlow(
         knowledge,
         matcher,
@@ -101,6 +106,7 @@ def dialogue_over(
         default_language=default_language,
         on_request_corrected=on_request_corrected,
         retention_days=retention_days,
+        handoff=handoff,
     )
 
 
@@ -136,6 +142,7 @@ class Services:
     notifier: StaffNotifier
     pending_notes: PendingNotes
     workspace: StaffWorkspace
+    handoff: HandoffService
 
     @classmethod
     async def open(
@@ -155,8 +162,22 @@ class Services:
         database = await Database.open(settings.database_path)
         try:
             pending_notes = await PendingNotes.load(database, settings.staff_user_ids)
-            # /forget erases a pending note's row; the copy in memory must go with it.
-            stores = Stores.over(database, after_forget=pending_notes.erased)
+            # Off until the Telegram side attaches its channel (handlers/handoff.py).
+            handoff = await HandoffService.load(
+                HandoffStore(database),
+                knowledge,
+                Catalogue.load(),
+                staff_user_ids=settings.staff_user_ids,
+                staff_language=settings.default_language,
+                idle=timedelta(minutes=settings.handoff_idle_minutes),
+            )
+
+            def erased(user_id: int) -> None:
+                # /forget erased the rows; the copies in memory must go with them.
+                pending_notes.erased(user_id)
+                handoff.erased(user_id)
+
+            stores = Stores.over(database, after_forget=erased)
             examples: list[tuple[str, str, Language]] = [
                 (e.intent_id, e.text, e.language)
                 for e in await stores.learned.all()
@@ -173,6 +194,7 @@ class Services:
                 on_lead_created=on_lead_created,
                 on_request_corrected=on_request_corrected,
                 retention_days=settings.lead_retention_days,
+                handoff=handoff,
             )
         except BaseException:
             await database.close()
@@ -186,6 +208,7 @@ class Services:
             matcher=matcher,
             dialogue=dialogue,
             pending_notes=pending_notes,
+            handoff=handoff,
             notifier=StaffNotifier(stores.leads, knowledge, catalogue, settings.default_language),
             workspace=StaffWorkspace(
                 leads=stores.leads,

@@ -39,6 +39,7 @@ SETTING_NAMES = frozenset(
         "LOG_LEVEL",
         "LEAD_RETENTION_DAYS",
         "MESSAGES_PER_SECOND",
+        "HANDOFF_IDLE_MINUTES",
     }
 )
 
@@ -97,6 +98,8 @@ class Settings:
     lead_retention_days: int = DEFAULT_LEAD_RETENTION_DAYS
     # Telegram's overall limit on messages a bot sends (https://core.telegram.org/bots/faq).
     messages_per_second: int = 30
+    # A conversation with the team closes after this long without a message either way.
+    handoff_idle_minutes: int = 1440
 
     @property
     def telegram_file_url(self) -> str:
@@ -208,5 +211,8 @@ def load_settings(
         lead_retention_days=number("LEAD_RETENTION_DAYS", DEFAULTS.lead_retention_days, 1),
         messages_per_second=number(
             "MESSAGES_PER_SECOND", DEFAULTS.messages_per_second, 1, 100_000
+        ),
+        handoff_idle_minutes=number(
+            "HANDOFF_IDLE_MINUTES", DEFAULTS.handoff_idle_minutes, 1, 60 * 24 * 30
         ),
     )

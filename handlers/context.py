@@ -57,4 +57,8 @@ AssistantApplication = Application[
 
 def user_ref(user: Any) -> UserRef:
     """The dialogue's view of a Telegram user."""
-    return UserRef(user.id, getattr(user, "language_code", None))
+    first, last = getattr(user, "first_name", None), getattr(user, "last_name", None)
+    name = " ".join(part for part in (first, last) if part) or None
+    return UserRef(
+        user.id, getattr(user, "language_code", None), name, getattr(user, "username", None)
+    )

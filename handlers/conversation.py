@@ -31,6 +31,7 @@ USER_COMMANDS = (
     "mydata",
     "forget",
     "cancel",
+    "done",  # ends a conversation with the team (bot/handoff/)
 )
 
 

@@ -51,16 +51,20 @@ async def expire_idle_join_flows(context: AssistantContext) -> None:
 
 
 async def purge_old_leads(context: AssistantContext) -> None:
-    """Erase leads and unanswered questions older than LEAD_RETENTION_DAYS (a daily job)."""
+    """Erase leads, unanswered questions and closed conversations with the team older than
+    LEAD_RETENTION_DAYS (a daily job)."""
     services = context.services
     days = services.settings.lead_retention_days
     leads = await services.leads.purge_older_than(days)
     questions = await services.unanswered.purge_older_than(days)
-    if leads or questions:
+    handoffs = await services.handoff.purge_older_than(days)
+    if leads or questions or handoffs:
         _LOGGER.info(
-            "retention: erased %d leads and %d questions older than %d days",
+            "retention: erased %d leads, %d questions and %d conversations with the team"
+            " older than %d days",
             leads,
             questions,
+            handoffs,
             days,
         )
 

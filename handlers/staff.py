@@ -26,6 +26,7 @@ from telegram import Chat, ForceReply, Message, Update, User
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.handoff.store import HandoffStore
 from bot.messages.rendering import to_html_messages
 from bot.messages.reply import Reply
 from bot.settings import Settings
@@ -143,7 +144,11 @@ async def _stats(context: AssistantContext, chat: Chat, language: Language) -> N
     workspace = context.services.workspace
     now = workspace.now()
     periods = await collect_stats(
-        services.leads, services.unanswered, now, question_log=services.question_log
+        services.leads,
+        services.unanswered,
+        now,
+        question_log=services.question_log,
+        handoffs=HandoffStore(services.database),
     )
     await send_replies(
         context.bot,

@@ -841,12 +841,23 @@ class FakeBotApi:
         first_name: str = "Test",
         username: str | None = None,
         chat_id: int | None = None,
+        reply_to_message_id: int | None = None,
+        last_name: str | None = None,
     ) -> int:
         """Queue a text message from a user (``bot_command`` entities added like Telegram).
 
-        Returns the ``update_id``. ``chat_id`` defaults to the private chat with the user.
+        Returns the ``update_id``. ``chat_id`` defaults to the private chat with the user;
+        ``reply_to_message_id`` makes it a reply to that message of the chat (which must exist,
+        as Telegram only lets one reply to a message it has).
         """
         message = self._user_message_base(user_id, language_code, first_name, username, chat_id)
+        if last_name:
+            message["from"] = {**message["from"], "last_name": last_name}
+        if reply_to_message_id is not None:
+            replied = self._messages[(message["chat"]["id"], reply_to_message_id)]
+            message["reply_to_message"] = {
+                k: v for k, v in replied.items() if k != "reply_to_message"
+            }
         message["text"] = text
         if entities := _command_entities(text):
             message["entities"] = entities
@@ -1020,6 +1031,10 @@ class FakeBotApi:
     def block_user(self, chat_id: int | str) -> None:
         """Make sends to ``chat_id`` fail with 403 "bot was blocked by the user"."""
         self._blocked.add(chat_id)
+
+    def unblock_user(self, chat_id: int | str) -> None:
+        """Undo :meth:`block_user`."""
+        self._blocked.discard(chat_id)
 
     def add_file(self, data: bytes, *, kind: str = "documents", extension: str = "bin") -> str:
         """Register downloadable bytes; returns a ``file_id`` usable with ``getFile``."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.handoff.store import HandoffStatus, HandoffStore
 from bot.leads.model import CompanyType, Consent, LeadStatus, NewLead
 from bot.staff.notes import PendingNotes
 from bot.storage.database import Database
@@ -181,6 +182,11 @@ async def give_user_everything(
     await put_state(database, user_id, {"draft": {"company": company}})
     # As a staff member, a note asked for on their own lead and not written yet.
     await PendingNotes(database, {user_id}, clock).set(user_id, user_id, lead.id)
+    # A conversation with the team: their message and a staff reply.
+    handoffs = HandoffStore(database, clock)
+    handoff = await handoffs.begin(user_id, "fr", company, None, HandoffStatus.OPEN)
+    await handoffs.add_user_message(handoff.id, user_id, f"question of {company}")
+    await handoffs.add_staff_reply(handoff.id, 7, "answer", -100, user_id)
 
 
 async def test_export_holds_everything_about_the_user_and_nothing_else(
@@ -208,6 +214,9 @@ async def test_export_holds_everything_about_the_user_and_nothing_else(
             {"lead_id": 1, "chat_id": ALICE, "since": "2026-03-02T09:00:00.000000+00:00"},
         ),
     ]
+    [(handoff, messages)] = alice.handoffs
+    assert (handoff.user_id, handoff.user_name) == (ALICE, "Alice SA")
+    assert [m.text for m in messages] == ["question of Alice SA", "answer"]
     assert not alice.is_empty
     assert (await PrivacyStore(database).export_user(999)).is_empty
 
@@ -231,8 +240,10 @@ async def test_forget_removes_everything_of_that_user_only(
         unanswered_questions=1,
         conversation_states=1,
         pending_notes=1,
+        handoffs=1,
+        handoff_messages=2,
     )
-    assert report.total == 8
+    assert report.total == 11
     assert (await privacy.export_user(ALICE)).is_empty
     assert await privacy.export_user(BOB) == bob_before
     # Nothing with Alice's id is left anywhere, read through a separate connection.
@@ -244,12 +255,14 @@ async def test_forget_removes_everything_of_that_user_only(
             ("user_settings", "user_id"),
             ("pending_notes", "user_id"),
             ("conversation_states", "user_id"),
+            ("handoffs", "user_id"),
         ]:
             rows = raw.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (ALICE,))  # noqa: S608 (test)
             assert rows.fetchone() == (0,), table
         assert raw.execute("SELECT COUNT(*) FROM conversation_states").fetchone() == (1,)  # Bob's
         assert raw.execute("SELECT COUNT(*) FROM lead_history").fetchone() == (2,)  # Bob's
         assert raw.execute("SELECT COUNT(*) FROM learned_examples").fetchone() == (1,)
+        assert raw.execute("SELECT COUNT(*) FROM handoff_messages").fetchone() == (2,)  # Bob's
     raw.close()
     assert await privacy.forget_user(ALICE) == ForgetReport()
 

@@ -55,6 +55,9 @@ class Commands:
         """The commands every user has."""
         d = self._dialogue
         language = await d.language_for(user, state)
+        # /done, and /cancel in a conversation with the team, belong to the handoff.
+        if (handed_off := await d.handoff.on_command(user, language, command)) is not None:
+            return handed_off
         simple = {"help": "help", "clusters": "list_clusters", "privacy": "privacy"}
         if command == "start":
             return await self.start(user, state, argument)

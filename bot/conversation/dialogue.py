@@ -34,7 +34,6 @@ from bot.conversation.follow_ups import ATTRIBUTE_OF_INTENT, FollowUps
 from bot.conversation.join_flow import JoinFlow
 from bot.conversation.language import UserLanguage
 from bot.conversation.message_cues import (
-    asks_for_website,
     asks_if_it_fits,
     asks_which_cluster,
     asks_why,
@@ -57,6 +56,7 @@ from bot.conversation.request_cues import about_my_request, field_to_change, wan
 from bot.conversation.request_followup import RequestCorrected, RequestFollowUp
 from bot.conversation.state import ConversationState, JoinRequest, Step
 from bot.conversation.understanding import Understanding
+from bot.handoff.hook import NO_HANDOFF, HandoffHook
 from bot.matching.matcher import Match, Matcher
 from bot.messages.answers import CONTEXTUAL_INTENTS, AnswerBuilder, tagged
 from bot.messages.catalogue import Catalogue
@@ -93,6 +93,7 @@ class Dialogue:
         default_language: Language = "fr",
         on_request_corrected: RequestCorrected | None = None,
         retention_days: int = DEFAULT_LEAD_RETENTION_DAYS,
+        handoff: HandoffHook = NO_HANDOFF,  # talking to a person (bot/handoff/hook.py)
     ) -> None:
         self.knowledge = knowledge
         self.matcher = matcher
@@ -107,6 +108,7 @@ class Dialogue:
         self.languages = UserLanguage(preferences, default_language)
         self.follow_ups = FollowUps(knowledge, matcher, self.answers)
         self.commands = Commands(self, privacy)
+        self.handoff = handoff
 
     # -- language (bot/conversation/language.py) -----------------------------------------------
 
@@ -132,6 +134,8 @@ class Dialogue:
         """Answer a message. `text` is None for a sticker, photo or voice message."""
         await self.languages.load(user, state)
         language = self.fallback_language(user, state)
+        if (handed_off := await self.handoff.on_text(user, language, text)) is not None:
+            return handed_off  # a conversation with the team in progress takes the message
         replies: list[Reply] = []
         request = state.join
         if request is not None and self.join_flow.is_idle(request):
@@ -242,13 +246,13 @@ class Dialogue:
             state.awaiting_activity = False
             if self.matcher.recommend(text) or match.intent in (None, "recommend_cluster"):
                 return [self.follow_ups.recommend(state, language, text, match.cluster)]
-        # An activity told unasked ("je suis dans une PME de plasturgie à Charleroi") gets the
-        # clusters that fit it rather than a refusal.
         follow_up = self.follow_ups.attribute(state, text, match, language)
         if follow_up is not None:
             return [follow_up]
         if asks_if_it_fits(text) and state.activity and state.last_cluster and not in_form:
             return [self.follow_ups.recommend(state, language, text, state.last_cluster)]
+        # An activity told unasked ("je suis dans une PME de plasturgie à Charleroi") gets the
+        # clusters that fit it rather than a refusal.
         described = (
             intent is None and not reads_as_question(text) and bool(self.matcher.recommend(text))
         )
@@ -261,25 +265,14 @@ class Dialogue:
         ):
             named = match.cluster if self.understanding.names(text, match.cluster) else None
             return [self.follow_ups.recommend(state, language, text, named)]
+        if intent == "contact_human" and not in_form:  # asking for a person starts the handoff
+            started = await self.handoff.start(user, language)
+            return started or [self.answer_intent(state, language, intent, None)]
         cluster = match.cluster
         if cluster is None and (intent in CONTEXTUAL_INTENTS or intent in ATTRIBUTE_OF_INTENT):
             cluster = state.last_cluster
-        attribute = ATTRIBUTE_OF_INTENT.get(intent)
-        if attribute == "contact" and asks_for_website(text):
-            attribute = "website"
-        if (
-            attribute
-            and cluster
-            and self.knowledge.has_cluster(cluster)
-            and (match.cluster is None or intent != "sectors_covered")
-        ):
-            state.about(cluster=cluster)
-            return [
-                self.answers.cluster_attribute(
-                    language, self.knowledge.cluster(cluster), attribute
-                )
-            ]
-        return [self.answer_intent(state, language, intent, cluster)]
+        attribute = self.follow_ups.attribute_of_intent(state, text, match, cluster, language)
+        return [attribute or self.answer_intent(state, language, intent, cluster)]
 
     async def _not_answered(
         self, user: UserRef, state: ConversationState, language: Language, match: Match, text: str
@@ -341,6 +334,9 @@ class Dialogue:
         """Answer a button press. Unknown or forged actions get a short notice and the menu."""
         language = await self.language_for(user, state)
         kb = self.knowledge
+        if data[:1] == "h" or data == "i:contact_human":  # talking to a person (bot/handoff/)
+            handed_off = await self.handoff.on_action(user, language, data)
+            return handed_off or [self.answer_intent(state, language, "contact_human", None)]
         match parse_action(data):
             case JoinAction() as action:
                 return await self._join_action(user, state, language, action)

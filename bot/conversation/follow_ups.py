@@ -4,7 +4,7 @@ autre ?"), and one attribute of the cluster under discussion ("site web ?", "mem
 
 from __future__ import annotations
 
-from bot.conversation.message_cues import attribute_asked, words
+from bot.conversation.message_cues import asks_for_website, attribute_asked, words
 from bot.conversation.state import ConversationState
 from bot.matching.matcher import Match, Matcher
 from bot.messages.answers import AnswerBuilder
@@ -64,3 +64,23 @@ class FollowUps:
             state.recommended = tuple(f.cluster_id for f in fits)
             state.about(cluster=fits[0].cluster_id)
         return self._answers.recommendation(language, fits, asked=asked)
+
+    def attribute_of_intent(
+        self,
+        state: ConversationState,
+        text: str,
+        match: Match,
+        cluster: str | None,
+        language: Language,
+    ) -> Reply | None:
+        """The attribute a confident intent asks about (cluster_members -> members…), for the
+        cluster named or under discussion; None when the intent is not about one."""
+        attribute = ATTRIBUTE_OF_INTENT.get(match.intent or "")
+        if attribute == "contact" and asks_for_website(text):
+            attribute = "website"
+        if attribute is None or cluster is None or not self._kb.has_cluster(cluster):
+            return None
+        if match.cluster is not None and match.intent == "sectors_covered":
+            return None  # "which sectors does TWEED cover" is its card, not one line
+        state.about(cluster=cluster)
+        return self._answers.cluster_attribute(language, self._kb.cluster(cluster), attribute)

@@ -40,10 +40,13 @@ class LanguagePreferences(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class UserRef:
-    """Who is talking: an ID and the language their app is set to, if known."""
+    """Who is talking: an ID and the language their app is set to, if known (and, for the
+    team when the user asks for a person, their name and @username)."""
 
     id: int
     client_language: str | None = None
+    display_name: str | None = None
+    username: str | None = None
 
 
 _LOGGER = logging.getLogger(__name__)

@@ -170,6 +170,24 @@ class AnswerBuilder(ClusterAnswers):
         )
         return builder.build()
 
+    def _my_handoffs(self, builder: ReplyBuilder, language: Language, data: UserData) -> None:
+        builder.bold(self._t(language, "handoff.mydata_title")).paragraph()
+        for handoff, messages in data.handoffs:
+            status = self._t(language, f"handoff.status.{handoff.status.value}")
+            opened = handoff.opened_at.isoformat(timespec="minutes")
+            builder.italic(self._t(language, "handoff.mydata_thread", time=opened, status=status))
+            for message in messages:
+                who = self._t(
+                    language,
+                    "handoff.mydata_you" if message.direction == "user" else "handoff.mydata_team",
+                )
+                time = message.created_at.isoformat(timespec="minutes")
+                builder.line().text(
+                    self._t(language, "handoff.mydata_message", time=time, who=who)
+                )
+                builder.text(message.text)
+            builder.paragraph()
+
     def my_data(self, language: Language, data: UserData) -> Reply:
         """Everything we hold about the user, field by field (GDPR right of access)."""
         builder = ReplyBuilder()
@@ -206,6 +224,8 @@ class AnswerBuilder(ClusterAnswers):
             for question in data.unanswered_questions:
                 builder.text(f"{question.created_at.date().isoformat()} — ").text(question.text)
                 builder.paragraph()
+        if data.handoffs:
+            self._my_handoffs(builder, language, data)
         if data.bot_state:
             builder.paragraph(self._t(language, "mydata.state"))
         builder.italic(self._t(language, "mydata.erase_hint")).paragraph()

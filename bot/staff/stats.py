@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot.handoff.store import HandoffStats, HandoffStore
 from bot.leads.model import LeadStatus
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply, ReplyBuilder
@@ -60,6 +61,7 @@ class PeriodStats:
     by_best_guess: dict[str | None, int]
     top_unanswered: list[tuple[str, int]]
     asked: QuestionCounts | None = None  # every question of the period, when the tally is given
+    handoffs: HandoffStats | None = None  # conversations with the team, when given
 
     @property
     def not_understood_share(self) -> float:
@@ -87,6 +89,7 @@ async def collect_stats(
     now: datetime,
     periods: Sequence[int] = PERIODS_DAYS,
     question_log: QuestionLogStore | None = None,
+    handoffs: HandoffStore | None = None,
 ) -> list[PeriodStats]:
     """Statistics for each period (in days) ending `now`."""
     questions = await unanswered.recent(limit=QUESTION_WINDOW, status=None)
@@ -103,6 +106,7 @@ async def collect_stats(
                 by_best_guess=by_guess,
                 top_unanswered=top,
                 asked=await question_log.counts(since) if question_log else None,
+                handoffs=await handoffs.stats(since) if handoffs else None,
             )
         )
     return result
@@ -176,7 +180,26 @@ def stats_reply(
         builder.paragraph(t("top_unanswered"))
         lines = [t("question_row", count=n, text=text) for text, n in period.top_unanswered]
         builder.paragraph("\n".join(lines) or t("none"))
+        if period.handoffs is not None:
+            builder.paragraph(_handoff_line(period.handoffs, catalogue, language))
     return builder.build()
+
+
+def _handoff_line(stats: HandoffStats, catalogue: Catalogue, language: Language) -> str:
+    """Conversations with the team, answered, and the median wait for a first answer."""
+    wait = stats.median_first_answer
+    if wait is None:
+        median = catalogue.text(language, "handoff_staff.no_median")
+    else:
+        minutes = round(wait.total_seconds() / 60)
+        median = f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
+    return catalogue.text(
+        language,
+        "handoff_staff.stats",
+        count=stats.opened,
+        answered=stats.answered,
+        median=median,
+    )
 
 
 def weekly_chart_png(
@@ -269,7 +292,12 @@ async def _stats_and_chart(
         leads = LeadStore(database)
         now = utc_now()
         periods = await collect_stats(
-            leads, UnansweredQuestionStore(database), now, (days,), QuestionLogStore(database)
+            leads,
+            UnansweredQuestionStore(database),
+            now,
+            (days,),
+            QuestionLogStore(database),
+            HandoffStore(database),
         )
         catalogue = Catalogue.load()
         language = settings.default_language

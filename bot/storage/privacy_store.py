@@ -8,6 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.handoff.store import (
+    HANDOFF_SELECT,
+    MESSAGE_SELECT,
+    Handoff,
+    HandoffMessage,
+    handoff_from_row,
+    message_from_row,
+)
 from bot.leads.model import Consent, Lead, StatusChange
 from bot.storage.database import Database, parse_timestamp
 from bot.storage.lead_rows import (
@@ -43,6 +51,8 @@ class UserData:
     consents: list[Consent] = field(default_factory=list)
     unanswered_questions: list[UnansweredQuestion] = field(default_factory=list)
     bot_state: list[PersistedState] = field(default_factory=list)
+    # Conversations with the team, each with its messages (bot/handoff/).
+    handoffs: list[tuple[Handoff, list[HandoffMessage]]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -53,6 +63,7 @@ class UserData:
             or self.consents
             or self.unanswered_questions
             or self.bot_state
+            or self.handoffs
         )
 
 
@@ -67,6 +78,8 @@ class ForgetReport:
     unanswered_questions: int = 0
     conversation_states: int = 0
     pending_notes: int = 0
+    handoffs: int = 0
+    handoff_messages: int = 0
 
     @property
     def total(self) -> int:
@@ -79,6 +92,8 @@ class ForgetReport:
             + self.unanswered_questions
             + self.conversation_states
             + self.pending_notes
+            + self.handoffs
+            + self.handoff_messages
         )
 
 
@@ -133,6 +148,20 @@ class PrivacyStore:
             notes = await connection.execute_fetchall(
                 "SELECT lead_id, chat_id, since FROM pending_notes WHERE user_id = ?", (user_id,)
             )
+            handoffs = [
+                handoff_from_row(row)
+                for row in await connection.execute_fetchall(
+                    f"{HANDOFF_SELECT} WHERE user_id = ? ORDER BY id", (user_id,)
+                )
+            ]
+            handoff_messages = [
+                message_from_row(row)
+                for row in await connection.execute_fetchall(
+                    f"{MESSAGE_SELECT} JOIN handoffs ON handoffs.id = handoff_messages.handoff_id"
+                    " WHERE handoffs.user_id = ? ORDER BY handoff_messages.id",
+                    (user_id,),
+                )
+            ]
         return UserData(
             user_id=user_id,
             language=str(settings[0]["language"]) if settings else None,
@@ -158,6 +187,10 @@ class PrivacyStore:
                     {"lead_id": row["lead_id"], "chat_id": row["chat_id"], "since": row["since"]},
                 )
                 for row in notes
+            ],
+            handoffs=[
+                (handoff, [m for m in handoff_messages if m.handoff_id == handoff.id])
+                for handoff in handoffs
             ],
         )
 
@@ -188,6 +221,12 @@ class PrivacyStore:
                 "DELETE FROM conversation_states WHERE user_id = ?", (user_id,)
             )
             pending_notes = await delete("DELETE FROM pending_notes WHERE user_id = ?", (user_id,))
+            handoff_messages = await delete(
+                "DELETE FROM handoff_messages"
+                " WHERE handoff_id IN (SELECT id FROM handoffs WHERE user_id = ?)",
+                (user_id,),
+            )
+            handoffs = await delete("DELETE FROM handoffs WHERE user_id = ?", (user_id,))
         if self._after_forget is not None:
             self._after_forget(user_id)
         return ForgetReport(
@@ -198,4 +237,6 @@ class PrivacyStore:
             unanswered_questions=questions,
             conversation_states=conversation_states,
             pending_notes=pending_notes,
+            handoffs=handoffs,
+            handoff_messages=handoff_messages,
         )
