@@ -43,6 +43,11 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names it."""
 
 
+# How long leads and unanswered questions are kept (LEAD_RETENTION_DAYS); the privacy answer
+# quotes the configured value.
+DEFAULT_LEAD_RETENTION_DAYS = 730
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     telegram_bot_token: str | None = field(default=None, repr=False)  # never printed
@@ -56,7 +61,7 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     log_level: str = "INFO"
-    lead_retention_days: int = 730
+    lead_retention_days: int = DEFAULT_LEAD_RETENTION_DAYS
     # Telegram's overall limit on messages a bot sends (https://core.telegram.org/bots/faq).
     messages_per_second: int = 30
 
@@ -163,7 +168,9 @@ def load_settings(
         ),
         log_level=log_level,
         lead_retention_days=_integer(
-            "LEAD_RETENTION_DAYS", get("LEAD_RETENTION_DAYS") or "730", minimum=1
+            "LEAD_RETENTION_DAYS",
+            get("LEAD_RETENTION_DAYS") or str(DEFAULT_LEAD_RETENTION_DAYS),
+            minimum=1
         ),
         messages_per_second=_integer(
             "MESSAGES_PER_SECOND", get("MESSAGES_PER_SECOND") or "30", minimum=1, maximum=100_000

@@ -15,13 +15,16 @@ from typing import Any, TypeVar, cast
 import yaml
 
 from knowledge.model import (
+    CLUSTER_ATTRIBUTES,
     LANGUAGES,
+    Attribute,
     Bilingual,
     Cluster,
     CompetitivenessCluster,
     Intent,
     KnowledgeBase,
     PerLanguage,
+    Source,
     Sourced,
 )
 from knowledge.text_folding import fold
@@ -52,8 +55,19 @@ REQUIRED_INTENTS = (
     "contact_human",
     "privacy",
 )
-REQUIRED_CLUSTERS = ("cap2020", "eco-construction", "plastiwin", "infopole", "tweed", "twist")
+# The six clusters listed by Invest in Wallonia, and H2O (the water cluster, launched in 2022).
+REQUIRED_CLUSTERS = (
+    "cap2020",
+    "eco-construction",
+    "plastiwin",
+    "infopole",
+    "tweed",
+    "twist",
+    "h2o",
+)
 MIN_EXAMPLES_PER_LANGUAGE = 10
+# Sources cited under a short part when the entry does not say (`short_sources`).
+DEFAULT_SHORT_SOURCES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,20 +148,81 @@ class _Reader:
             lists[language] = tuple(str(i).strip() for i in items)
         return PerLanguage(**lists)
 
-    def sourced(self, data: Mapping[str, Any], entry: str, *, required: bool) -> Sourced:
-        source = data.get("source")
-        reviewed = data.get("reviewed")
-        if source is not None and (
-            not isinstance(source, str) or not source.startswith(("http://", "https://"))
+    def optional_bilingual(self, data: Mapping[str, Any], key: str, entry: str) -> Bilingual | None:
+        if data.get(key) is None:
+            return None
+        return self.bilingual(data, key, entry)
+
+    def url(self, data: Mapping[str, Any], key: str, entry: str) -> str | None:
+        value = data.get(key)
+        if value is not None and not (
+            isinstance(value, str) and value.startswith(("http://", "https://"))
         ):
-            self.problem(entry, "'source' must be a URL")
-            source = None
+            self.problem(entry, f"'{key}' must be a URL or null")
+            return None
+        return value
+
+    def source_list(self, data: Mapping[str, Any], entry: str) -> tuple[Source, ...]:
+        raw = data.get("sources")
+        if raw is None:
+            return ()
+        if not isinstance(raw, list):
+            self.problem(entry, "'sources' must be a list of {url, title, language, read}")
+            return ()
+        sources: list[Source] = []
+        for index, item in enumerate(raw, start=1):
+            where = f"{entry}: source #{index}"
+            if not isinstance(item, Mapping):
+                self.problem(where, "must have 'url', 'title', 'language' and 'read'")
+                continue
+            url, title = item.get("url"), item.get("title")
+            language, read = item.get("language"), item.get("read")
+            translation = item.get("translation")
+            ok = True
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                self.problem(where, "'url' must be a URL")
+                ok = False
+            if not isinstance(title, str) or not title.strip():
+                self.problem(where, "'title' must be a non-empty text")
+                ok = False
+            if language not in LANGUAGES:
+                self.problem(where, "'language' must be 'fr' or 'en'")
+                ok = False
+            if not isinstance(read, date):
+                self.problem(where, "'read' must be a date (YYYY-MM-DD)")
+                ok = False
+            if translation is not None and not (
+                isinstance(translation, str) and translation.startswith(("http://", "https://"))
+            ):
+                self.problem(where, "'translation' must be a URL")
+                ok = False
+            if ok:
+                sources.append(
+                    Source(
+                        url=cast(str, url),
+                        title=cast(str, title).strip(),
+                        language=cast(Any, language),
+                        read=cast(date, read),
+                        translation=translation,
+                    )
+                )
+        return tuple(sources)
+
+    def sourced(self, data: Mapping[str, Any], entry: str, *, required: bool) -> Sourced:
+        if "source" in data:
+            self.problem(entry, "'source' is replaced by 'sources' (a list)")
+        sources = self.source_list(data, entry)
+        reviewed = data.get("reviewed")
         if reviewed is not None and not isinstance(reviewed, date):
             self.problem(entry, "'reviewed' must be a date (YYYY-MM-DD)")
             reviewed = None
-        if required and (source is None or reviewed is None):
-            self.problem(entry, "an informational answer needs 'source' and 'reviewed'")
-        return Sourced(source, reviewed)
+        if required and (not sources or reviewed is None):
+            self.problem(entry, "an informational answer needs 'sources' and 'reviewed'")
+        short = data.get("short_sources", DEFAULT_SHORT_SOURCES)
+        if not isinstance(short, int) or isinstance(short, bool) or short < 1:
+            self.problem(entry, "'short_sources' must be a whole number of at least 1")
+            short = DEFAULT_SHORT_SOURCES
+        return Sourced(sources[0].url if sources else None, reviewed, sources, short)
 
     def entries(
         self, document: Any, key: str, build: Callable[[Mapping[str, Any], str], T]
@@ -203,16 +278,42 @@ def _intent(reader: _Reader, raw: Mapping[str, Any], entry: str) -> Intent:
         answer=reader.bilingual(raw, "answer", entry),
         related=tuple(related),
         sourced=reader.sourced(raw, entry, required=kind == "informational"),
+        details=reader.optional_bilingual(raw, "details", entry),
     )
 
 
+def _attributes(
+    reader: _Reader, raw: Mapping[str, Any], entry: str, sources: tuple[Source, ...]
+) -> tuple[tuple[str, Attribute], ...]:
+    value = raw.get("attributes", {})
+    if not isinstance(value, Mapping):
+        reader.problem(entry, "'attributes' must map an attribute name to its texts")
+        return ()
+    by_url = {s.url: s for s in sources}
+    attributes: list[tuple[str, Attribute]] = []
+    for name, data in value.items():
+        where = f"{entry}: attribute '{name}'"
+        if name not in CLUSTER_ATTRIBUTES:
+            reader.problem(entry, f"unknown attribute '{name}' ({', '.join(CLUSTER_ATTRIBUTES)})")
+            continue
+        if not isinstance(data, Mapping):
+            reader.problem(where, "must have 'fr', 'en' and 'source' (or 'unknown: true')")
+            continue
+        text = Bilingual(
+            *(reader.text(data, language, where) for language in LANGUAGES)  # fr, en
+        )
+        source_url = data.get("source")
+        source = None
+        if source_url is not None:
+            source = by_url.get(source_url)
+            if source is None:
+                reader.problem(where, f"source {source_url!r} is not among the entry's sources")
+        attributes.append((name, Attribute(text, source, unknown=data.get("unknown") is True)))
+    return tuple(attributes)
+
+
 def _cluster(reader: _Reader, raw: Mapping[str, Any], entry: str) -> Cluster:
-    website = raw.get("website")
-    if website is not None and not (
-        isinstance(website, str) and website.startswith(("http://", "https://"))
-    ):
-        reader.problem(entry, "'website' must be a URL or null")
-        website = None
+    sourced = reader.sourced(raw, entry, required=True)
     return Cluster(
         id=entry,
         name=reader.text(raw, "name", entry),
@@ -220,8 +321,11 @@ def _cluster(reader: _Reader, raw: Mapping[str, Any], entry: str) -> Cluster:
         aliases=reader.per_language(raw, "aliases", entry),
         description=reader.bilingual(raw, "description", entry),
         keywords=reader.per_language(raw, "keywords", entry),
-        website=website,
-        sourced=reader.sourced(raw, entry, required=True),
+        website=reader.url(raw, "website", entry),
+        sourced=sourced,
+        details=reader.optional_bilingual(raw, "details", entry),
+        portal=reader.url(raw, "portal", entry),
+        attributes=_attributes(reader, raw, entry, sourced.sources),
     )
 
 
@@ -234,6 +338,8 @@ def _competitiveness_cluster(
         aliases=reader.per_language(raw, "aliases", entry, minimum=0),
         field=reader.bilingual(raw, "field", entry),
         sourced=reader.sourced(raw, entry, required=True),
+        website=reader.url(raw, "website", entry),
+        portal=reader.url(raw, "portal", entry),
     )
 
 

@@ -37,11 +37,43 @@ class PerLanguage:
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """One web page an answer draws on, as a person read it on `read`.
+
+    `translation` is the same page in the other language, when the site has one: French users
+    are shown the French page where one exists.
+    """
+
+    url: str
+    title: str
+    language: Language
+    read: date
+    translation: str | None = None
+
+    def url_for(self, language: Language) -> str:
+        """The page in `language` when the site has it, else the page as read."""
+        if language != self.language and self.translation:
+            return self.translation
+        return self.url
+
+
+@dataclass(frozen=True, slots=True)
 class Sourced:
-    """Where an answer comes from and when a person last checked it against that source."""
+    """Where an answer comes from and when a person last checked it against its sources.
+
+    `source` is the first source's URL (kept for the tools that show one address); `sources`
+    lists every page the answer draws on.
+    """
 
     source: str | None
     reviewed: date | None
+    sources: tuple[Source, ...] = ()
+    # How many of the first `sources` support the short part (cited under it); the details
+    # cite them all.
+    short_sources: int = 2
+
+    def for_short_part(self) -> tuple[Source, ...]:
+        return self.sources[: self.short_sources]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,23 +81,50 @@ class Intent:
     id: str
     kind: Literal["informational", "conversational"]
     examples: PerLanguage
-    answer: Bilingual
+    answer: Bilingual  # the short part (<= 600 characters): what to do next
     related: tuple[str, ...]
     sourced: Sourced
+    # Figures with their years and disagreements between sources, shown behind "More".
+    details: Bilingual | None = None
+
+
+# What `cluster_attribute` can tell in one line.
+CLUSTER_ATTRIBUTES: tuple[str, ...] = ("website", "members", "founded", "field", "contact")
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    """One fact about a cluster for a one-line answer, with the page it comes from.
+
+    `source` is None only when the text says the fact is unknown.
+    """
+
+    text: Bilingual
+    source: Source | None = None
+    unknown: bool = False  # the text says no source gives this fact
 
 
 @dataclass(frozen=True, slots=True)
 class Cluster:
-    """One of the six clusters recognised by the Walloon Region."""
+    """A Walloon cluster: the six listed by Invest in Wallonia, and H2O (2022)."""
 
     id: str
     name: str
     tagline: Bilingual
     aliases: PerLanguage
-    description: Bilingual
+    description: Bilingual  # the short card (<= 600 characters)
     keywords: PerLanguage
     website: str | None
     sourced: Sourced
+    details: Bilingual | None = None  # shown behind "More"
+    # The cluster's page on the Walloon clusters portal (clusters.wallonie.be), or the portal's
+    # page where none was found for the cluster itself.
+    portal: str | None = None
+    # members, founded, field, contact (website is `website`/`portal`).
+    attributes: tuple[tuple[str, Attribute], ...] = ()
+
+    def attribute(self, name: str) -> Attribute | None:
+        return next((a for key, a in self.attributes if key == name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +136,8 @@ class CompetitivenessCluster:
     aliases: PerLanguage
     field: Bilingual
     sourced: Sourced
+    website: str | None = None
+    portal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,13 +16,13 @@ async def test_start_in_french_shows_welcome_and_menu(bot: RunningBot) -> None:
     assert "Bonjour" in message.text
     assert message.parse_mode == "HTML"
     assert message.callback_data == ["i:what_is_a_cluster", "cl", "r", "j", "i:contact_human"]
-    assert "Les six clusters" in message.button_texts
+    assert "Les clusters (liste Invest in Wallonia)" in message.button_texts
 
 
 async def test_start_in_english_follows_the_app_language(bot: RunningBot) -> None:
     [message] = await bot.ask(EN_USER, "/start", language_code="en")
     assert message.text.startswith("Hello!")
-    assert "The six clusters" in message.button_texts
+    assert "The clusters (Invest in Wallonia list)" in message.button_texts
 
 
 async def test_command_menu_is_registered_in_both_languages(bot: RunningBot) -> None:

@@ -6,15 +6,46 @@ buttons, source line). Keeping it apart keeps the dialogue's rules short and rea
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.leads.display import lead_fields, status_label
 from bot.matching.matcher import ClusterFit
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Button, Reply, ReplyBuilder
+from bot.settings import DEFAULT_LEAD_RETENTION_DAYS
 from bot.storage.user_store import UserData
-from knowledge.model import Cluster, Intent, KnowledgeBase, Language, Sourced
+from knowledge.model import (
+    CLUSTER_ATTRIBUTES,
+    Cluster,
+    CompetitivenessCluster,
+    Intent,
+    KnowledgeBase,
+    Language,
+    Source,
+)
 
 # Intents for which "it" can mean the cluster discussed just before ("how do I join it?").
-CONTEXTUAL_INTENTS = frozenset({"cluster_info", "how_to_join"})
+CONTEXTUAL_INTENTS = frozenset(
+    {
+        "cluster_info",
+        "how_to_join",
+        "cluster_contact",
+        "cluster_members",
+        "membership_fees",
+        "start_join",
+    }
+)
+# Intents whose answer about one cluster starts with that cluster's attribute line.
+INTENT_ATTRIBUTE = {
+    "cluster_contact": "contact",
+    "cluster_members": "members",
+    "membership_fees": "contact",
+}
+# What a pôle can tell in one line.
+POLE_ATTRIBUTES = ("website", "field")
+# Button actions the dialogue answers: "More" under a short answer or a cluster card.
+MORE_INTENT_ACTION = "mo"
+MORE_CLUSTER_ACTION = "mc"
 # How many keywords to quote back when explaining a recommendation.
 REASON_KEYWORDS = 3
 
@@ -22,9 +53,17 @@ REASON_KEYWORDS = 3
 class AnswerBuilder:
     """Builds the replies of the dialogue in one language or the other."""
 
-    def __init__(self, knowledge: KnowledgeBase, catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        knowledge: KnowledgeBase,
+        catalogue: Catalogue,
+        *,
+        retention_days: int = DEFAULT_LEAD_RETENTION_DAYS,
+    ) -> None:
         self._kb = knowledge
         self._catalogue = catalogue
+        # Quoted by the privacy answer: pass `settings.lead_retention_days`.
+        self._retention_days = retention_days
 
     def _t(self, language: Language, key: str, **values: object) -> str:
         return self._catalogue.text(language, key, **values)
@@ -34,13 +73,38 @@ class AnswerBuilder:
 
     # -- pieces ---------------------------------------------------------------------------------
 
-    def _source(self, builder: ReplyBuilder, language: Language, sourced: Sourced) -> None:
-        if sourced.source and sourced.reviewed:
+    def format_date(self, language: Language, day: date) -> str:
+        """A date as people write it: "26 novembre 2026", "26 November 2026"."""
+        months = self._t(language, "date.months").split(",")
+        number = self._t(language, "date.first") if day.day == 1 else str(day.day)
+        return self._t(
+            language, "date.format", day=number, month=months[day.month - 1].strip(), year=day.year
+        )
+
+    def _source_lines(
+        self, builder: ReplyBuilder, language: Language, sources: tuple[Source, ...]
+    ) -> None:
+        """One line per source: its title linked to the page in the user's language, and the
+        date it was read."""
+        for source in sources:
             line = self._t(
-                language, "source_line", source="{source}", reviewed=sourced.reviewed.isoformat()
+                language,
+                "source_line",
+                source="{source}",
+                reviewed=self.format_date(language, source.read),
             )
             before, _, after = line.partition("{source}")
-            builder.italic(before).link(sourced.source, sourced.source).italic(after).paragraph()
+            builder.italic(before).link(source.title, source.url_for(language)).italic(after)
+            builder.line()
+        if sources:
+            builder.paragraph()
+
+    def _more_button(self, builder: ReplyBuilder, language: Language, action: str) -> None:
+        builder.buttons(Button(self._t(language, "more"), action))
+
+    def _text(self, text: str) -> str:
+        """Knowledge-base text with the settings it quotes filled in."""
+        return text.replace("{retention_days}", str(self._retention_days))
 
     def _menu_buttons(self, builder: ReplyBuilder, language: Language) -> None:
         builder.buttons(Button(self._t(language, "menu.what_is"), "i:what_is_a_cluster"))
@@ -108,42 +172,156 @@ class AnswerBuilder:
         builder.buttons(Button(self._t(language, "menu.main"), "m"))
         return builder.build()
 
-    def intent_answer(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
+    def intent_answer(
+        self,
+        language: Language,
+        intent: Intent,
+        cluster: Cluster | None,
+        *,
+        detailed: bool = False,
+    ) -> Reply:
+        """The short answer, with a "More" button (`mo:<intent>[:<cluster>]`) when the intent has
+        details; `detailed=True` adds the details and drops the button."""
         builder = ReplyBuilder()
-        if cluster is not None and intent.id in ("how_to_join", "cluster_info"):
+        if cluster is not None and intent.id in CONTEXTUAL_INTENTS:
             builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
-        builder.paragraphs(intent.answer[language])
-        self._source(builder, language, intent.sourced)
-        if intent.id == "how_to_join":
+        attribute = INTENT_ATTRIBUTE.get(intent.id)
+        if cluster is not None and attribute is not None:
+            self._attribute_lines(builder, language, cluster, attribute)
+        builder.paragraphs(self._text(intent.answer[language]))
+        sources = intent.sourced.sources
+        if detailed and intent.details is not None:
+            builder.paragraphs(self._text(intent.details[language]))
+        elif intent.details is not None:
+            sources = intent.sourced.for_short_part()
+        self._source_lines(builder, language, sources)
+        if intent.details is not None and not detailed:
+            suffix = f":{cluster.id}" if cluster is not None else ""
+            self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}{suffix}")
+        if intent.id in ("how_to_join", "start_join"):
             join = self._t(language, "cluster_card.join", name=cluster.name) if cluster else None
             builder.buttons(
                 Button(
                     join or self._t(language, "menu.join"), f"j:{cluster.id}" if cluster else "j"
                 )
             )
-        if intent.id == "cluster_info":
+        if intent.id in ("cluster_info", "cluster_contact", "cluster_members") and cluster is None:
             self._cluster_buttons(builder, list(self._kb.clusters))
         builder.button_column([self.intent_button(language, r, None) for r in intent.related])
         return builder.build()
 
-    def cluster_list(self, language: Language, intent: Intent) -> Reply:
+    def intent_details(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
+        """What "More" shows under a short answer: the details and the sources."""
+        if intent.details is None:
+            return self.intent_answer(language, intent, cluster)
+        builder = ReplyBuilder()
+        if cluster is not None and intent.id in CONTEXTUAL_INTENTS:
+            builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
+        builder.paragraphs(self._text(intent.details[language]))
+        self._source_lines(builder, language, intent.sourced.sources)
+        builder.button_column([self.intent_button(language, r, None) for r in intent.related])
+        return builder.build()
+
+    def cluster_list(self, language: Language, intent: Intent, *, detailed: bool = False) -> Reply:
         builder = ReplyBuilder().paragraphs(intent.answer[language])
-        self._source(builder, language, intent.sourced)
+        sources = intent.sourced.sources
+        if detailed and intent.details is not None:
+            builder.paragraphs(intent.details[language])
+        elif intent.details is not None:
+            sources = intent.sourced.for_short_part()
+        self._source_lines(builder, language, sources)
         self._cluster_buttons(builder, list(self._kb.clusters))
+        if intent.details is not None and not detailed:
+            self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}")
         builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
         return builder.build()
 
-    def cluster_card(self, language: Language, cluster: Cluster) -> Reply:
+    def cluster_card(self, language: Language, cluster: Cluster, *, detailed: bool = False) -> Reply:
+        """The short card, with a "More" button (`mc:<cluster>`); `detailed=True` adds the
+        details (figures with their years, disagreements between sources)."""
         builder = ReplyBuilder().bold(cluster.name).text(" — ").text(cluster.tagline[language])
         builder.paragraph().paragraphs(cluster.description[language])
-        if cluster.website:
-            builder.text(self._t(language, "cluster_card.website") + " ")
-            builder.link(cluster.website, cluster.website).paragraph()
-        self._source(builder, language, cluster.sourced)
+        sources = cluster.sourced.sources
+        if detailed and cluster.details is not None:
+            builder.paragraphs(cluster.details[language])
+        elif cluster.details is not None:
+            sources = cluster.sourced.for_short_part()
+        self._website_line(builder, language, cluster)
+        self._source_lines(builder, language, sources)
+        if cluster.details is not None and not detailed:
+            self._more_button(builder, language, f"{MORE_CLUSTER_ACTION}:{cluster.id}")
         builder.buttons(
             Button(self._t(language, "cluster_card.join", name=cluster.name), f"j:{cluster.id}")
         )
         builder.buttons(Button(self._t(language, "cluster_card.back"), "cl"))
+        return builder.build()
+
+    def _website_line(self, builder: ReplyBuilder, language: Language, cluster: Cluster) -> None:
+        if cluster.website:
+            builder.text(self._t(language, "cluster_card.website") + " ")
+            builder.link(cluster.website, cluster.website).paragraph()
+        elif cluster.portal:
+            builder.text(self._t(language, "cluster_card.portal") + " ")
+            builder.link(cluster.portal, cluster.portal).paragraph()
+
+    # -- one fact about a cluster or a pôle -------------------------------------------------------
+
+    def _attribute_lines(
+        self, builder: ReplyBuilder, language: Language, cluster: Cluster, attribute: str
+    ) -> None:
+        label = self._t(language, f"attribute.{attribute}")
+        fact = cluster.attribute(attribute)
+        builder.bold(f"{cluster.name} — {label}: ")
+        text = fact.text[language] if fact is not None else ""
+        builder.text(text)
+        link = cluster.website or cluster.portal
+        if attribute in ("website", "contact") and link and link not in text:
+            builder.text(" ").link(link, link)
+        builder.line()
+        if fact is not None and fact.source is not None:
+            line = self._t(
+                language,
+                "source_line",
+                source="{source}",
+                reviewed=self.format_date(language, fact.source.read),
+            )
+            before, _, after = line.partition("{source}")
+            builder.italic(before).link(fact.source.title, fact.source.url_for(language))
+            builder.italic(after)
+        elif fact is None or fact.unknown:
+            builder.italic(self._t(language, "attribute.unknown"))
+        builder.paragraph()
+
+    def cluster_attribute(self, language: Language, cluster: Cluster, attribute: str) -> Reply:
+        """One fact about a cluster in one or two lines, with its source and the date it was
+        read: `attribute` is one of website, members, founded, field, contact."""
+        if attribute not in CLUSTER_ATTRIBUTES:
+            raise ValueError(f"unknown cluster attribute {attribute!r}")
+        builder = ReplyBuilder()
+        self._attribute_lines(builder, language, cluster, attribute)
+        builder.buttons(
+            Button(self._t(language, "recommend.see", name=cluster.name), f"c:{cluster.id}"),
+            Button(self._t(language, "cluster_card.join", name=cluster.name), f"j:{cluster.id}"),
+        )
+        return builder.build()
+
+    def pole_attribute(
+        self, language: Language, pole: CompetitivenessCluster, attribute: str
+    ) -> Reply:
+        """One fact about a pôle de compétitivité (website or field), with its sources."""
+        if attribute not in POLE_ATTRIBUTES:
+            raise ValueError(f"unknown pôle attribute {attribute!r}")
+        builder = ReplyBuilder().bold(f"{pole.name} — {self._t(language, f'attribute.{attribute}')}: ")
+        if attribute == "field":
+            builder.text(pole.field[language])
+        else:
+            link = pole.website or pole.portal
+            if pole.website is None:
+                builder.text(self._t(language, "attribute.pole_portal") + " ")
+            if link:
+                builder.link(link, link)
+        builder.paragraph()
+        self._source_lines(builder, language, pole.sourced.sources[:1])
         return builder.build()
 
     def recommendation(self, language: Language, fits: list[ClusterFit]) -> Reply:
