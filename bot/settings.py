@@ -170,7 +170,7 @@ def load_settings(
         lead_retention_days=_integer(
             "LEAD_RETENTION_DAYS",
             get("LEAD_RETENTION_DAYS") or str(DEFAULT_LEAD_RETENTION_DAYS),
-            minimum=1
+            minimum=1,
         ),
         messages_per_second=_integer(
             "MESSAGES_PER_SECOND", get("MESSAGES_PER_SECOND") or "30", minimum=1, maximum=100_000

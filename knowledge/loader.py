@@ -54,6 +54,17 @@ REQUIRED_INTENTS = (
     "sectors_covered",
     "contact_human",
     "privacy",
+    # The practical questions (issue 14): the dialogue relies on these IDs too.
+    "membership_fees",
+    "cluster_contact",
+    "cluster_members",
+    "events",
+    "multiple_clusters",
+    "company_subsidies",
+    "working_language",
+    "response_time",
+    "request_status",
+    "start_join",
 )
 # The six clusters listed by Invest in Wallonia, and H2O (the water cluster, launched in 2022).
 REQUIRED_CLUSTERS = (
@@ -148,7 +159,9 @@ class _Reader:
             lists[language] = tuple(str(i).strip() for i in items)
         return PerLanguage(**lists)
 
-    def optional_bilingual(self, data: Mapping[str, Any], key: str, entry: str) -> Bilingual | None:
+    def optional_bilingual(
+        self, data: Mapping[str, Any], key: str, entry: str
+    ) -> Bilingual | None:
         if data.get(key) is None:
             return None
         return self.bilingual(data, key, entry)

@@ -120,7 +120,10 @@ def test_match_handles_crlf_and_a_missing_final_newline(run: Callable[..., Run])
 def test_kb_check_passes_on_the_shipped_knowledge_base(run: Callable[..., Run]) -> None:
     result = run("kb", "check")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"\b17 intents\b.*\b6 clusters\b.*\b0 examples matched", result.stdout)
+    assert re.search(
+        r"\b27 intents\b.*\b7 clusters\b.*\b0 examples matched.*\b0 content problems",
+        result.stdout,
+    )
 
 
 @pytest.fixture

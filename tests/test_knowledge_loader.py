@@ -29,13 +29,13 @@ from knowledge.model import LANGUAGES, KnowledgeBase
 
 
 def test_shipped_intents(knowledge: KnowledgeBase) -> None:
-    assert len(knowledge.intents) == 17
+    assert len(knowledge.intents) == 27
     assert sorted(i.id for i in knowledge.intents) == sorted(REQUIRED_INTENTS)
 
 
 def test_shipped_clusters_have_the_stable_ids(knowledge: KnowledgeBase) -> None:
     assert sorted(c.id for c in knowledge.clusters) == sorted(
-        ["cap2020", "eco-construction", "plastiwin", "infopole", "tweed", "twist"]
+        ["cap2020", "eco-construction", "plastiwin", "infopole", "tweed", "twist", "h2o"]
     )
     assert {p.id for p in knowledge.competitiveness_clusters}.isdisjoint(
         c.id for c in knowledge.clusters
@@ -230,11 +230,11 @@ def test_informational_intent_without_source(kb_dir: Path) -> None:
     _edit(
         kb_dir,
         "intents.yaml",
-        lambda d: _entry(d, "intents", "eligibility").pop("source"),
+        lambda d: _entry(d, "intents", "eligibility").pop("sources"),
     )
     assert _problems(kb_dir) == [
         Problem(
-            "intents.yaml", "eligibility", "an informational answer needs 'source' and 'reviewed'"
+            "intents.yaml", "eligibility", "an informational answer needs 'sources' and 'reviewed'"
         )
     ]
 
@@ -243,7 +243,7 @@ def test_cluster_without_review_date(kb_dir: Path) -> None:
     _edit(kb_dir, "clusters.yaml", lambda d: _entry(d, "clusters", "infopole").pop("reviewed"))
     assert _problems(kb_dir) == [
         Problem(
-            "clusters.yaml", "infopole", "an informational answer needs 'source' and 'reviewed'"
+            "clusters.yaml", "infopole", "an informational answer needs 'sources' and 'reviewed'"
         )
     ]
 
@@ -252,10 +252,69 @@ def test_source_must_be_a_url(kb_dir: Path) -> None:
     _edit(
         kb_dir,
         "intents.yaml",
-        lambda d: _entry(d, "intents", "history").update(source="the cluster's leaflet"),
+        lambda d: _entry(d, "intents", "history")["sources"][0].update(
+            url="the cluster's leaflet"
+        ),
     )
     problems = _problems(kb_dir)
-    assert Problem("intents.yaml", "history", "'source' must be a URL") in problems
+    assert Problem("intents.yaml", "history: source #1", "'url' must be a URL") in problems
+
+
+def test_a_source_needs_its_title_language_and_read_date(kb_dir: Path) -> None:
+    def strip(d: Any) -> None:
+        source = _entry(d, "intents", "history")["sources"][0]
+        source.pop("title")
+        source.update(language="nl", read="last week")
+
+    _edit(kb_dir, "intents.yaml", strip)
+    problems = _problems(kb_dir)
+    for message in (
+        "'title' must be a non-empty text",
+        "'language' must be 'fr' or 'en'",
+        "'read' must be a date (YYYY-MM-DD)",
+    ):
+        assert Problem("intents.yaml", "history: source #1", message) in problems
+
+
+def test_the_old_single_source_key_is_refused(kb_dir: Path) -> None:
+    _edit(
+        kb_dir,
+        "intents.yaml",
+        lambda d: _entry(d, "intents", "history").update(source="https://example.org"),
+    )
+    assert Problem(
+        "intents.yaml", "history", "'source' is replaced by 'sources' (a list)"
+    ) in _problems(kb_dir)
+
+
+def test_an_attribute_cites_one_of_its_cluster_sources(kb_dir: Path) -> None:
+    _edit(
+        kb_dir,
+        "clusters.yaml",
+        lambda d: _entry(d, "clusters", "tweed")["attributes"]["members"].update(
+            source="https://example.org/elsewhere"
+        ),
+    )
+    assert Problem(
+        "clusters.yaml",
+        "tweed: attribute 'members'",
+        "source 'https://example.org/elsewhere' is not among the entry's sources",
+    ) in _problems(kb_dir)
+
+
+def test_shipped_sources_and_attributes(knowledge: KnowledgeBase) -> None:
+    for cluster in knowledge.clusters:
+        assert cluster.website or cluster.portal, cluster.id
+        assert {name for name, _ in cluster.attributes} == {
+            "website",
+            "members",
+            "founded",
+            "field",
+            "contact",
+        }, cluster.id
+    seed = knowledge.intent("list_clusters").sourced.sources[0]
+    assert seed.url_for("en").endswith("?lang=en")
+    assert seed.url_for("fr") == "http://www.investinwallonia.be/les-secteurs-cles/les-clusters/"
 
 
 def test_too_few_examples(kb_dir: Path) -> None:
@@ -280,7 +339,7 @@ def test_every_problem_is_reported_at_once(kb_dir: Path) -> None:
     _edit(
         kb_dir,
         "competitiveness_clusters.yaml",
-        lambda d: _entry(d, "competitiveness_clusters", "biowin").pop("source"),
+        lambda d: _entry(d, "competitiveness_clusters", "biowin").pop("sources"),
     )
     problems = _problems(kb_dir)
     assert {(p.file, p.entry) for p in problems} == {

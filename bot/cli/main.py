@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from bot.cli.lead_commands import add_lead_commands, run_lead_command
 from bot.matching.matcher import Matcher
 from bot.settings import Settings, SettingsError, load_settings
+from knowledge.content_checks import check_content
 from knowledge.loader import KNOWLEDGE_DIR, KnowledgeBaseError, load_knowledge_base
 from knowledge.model import KnowledgeBase
 
@@ -76,6 +77,9 @@ def command_kb_check(directory: Path, stdout: TextIO) -> int:
                     f"knowledge/intents.yaml: {intent.id}: example {example!r} ({language}) "
                     f"is matched to {match.intent or 'nothing'} (score {match.score})\n"
                 )
+    content = check_content(knowledge)
+    for problem in content:
+        stdout.write(f"knowledge/{problem}\n")
     examples = sum(len(i.examples.fr) + len(i.examples.en) for i in knowledge.intents)
     if not matcher.classifier_in_use:
         misrouted += 1
@@ -86,9 +90,9 @@ def command_kb_check(directory: Path, stdout: TextIO) -> int:
     stdout.write(
         f"{len(knowledge.intents)} intents, {examples} examples, {len(knowledge.clusters)} "
         f"clusters, {len(knowledge.competitiveness_clusters)} competitiveness clusters; "
-        f"{misrouted} examples matched to another intent\n"
+        f"{misrouted} examples matched to another intent; {len(content)} content problems\n"
     )
-    return EXIT_PROBLEMS if misrouted else EXIT_OK
+    return EXIT_PROBLEMS if misrouted or content else EXIT_OK
 
 
 def _jsonable(value: Any) -> Any:

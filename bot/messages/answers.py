@@ -195,9 +195,6 @@ class AnswerBuilder:
         elif intent.details is not None:
             sources = intent.sourced.for_short_part()
         self._source_lines(builder, language, sources)
-        if intent.details is not None and not detailed:
-            suffix = f":{cluster.id}" if cluster is not None else ""
-            self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}{suffix}")
         if intent.id in ("how_to_join", "start_join"):
             join = self._t(language, "cluster_card.join", name=cluster.name) if cluster else None
             builder.buttons(
@@ -208,6 +205,9 @@ class AnswerBuilder:
         if intent.id in ("cluster_info", "cluster_contact", "cluster_members") and cluster is None:
             self._cluster_buttons(builder, list(self._kb.clusters))
         builder.button_column([self.intent_button(language, r, None) for r in intent.related])
+        if intent.details is not None and not detailed:
+            suffix = f":{cluster.id}" if cluster is not None else ""
+            self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}{suffix}")
         return builder.build()
 
     def intent_details(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
@@ -231,12 +231,14 @@ class AnswerBuilder:
             sources = intent.sourced.for_short_part()
         self._source_lines(builder, language, sources)
         self._cluster_buttons(builder, list(self._kb.clusters))
+        builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
         if intent.details is not None and not detailed:
             self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}")
-        builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
         return builder.build()
 
-    def cluster_card(self, language: Language, cluster: Cluster, *, detailed: bool = False) -> Reply:
+    def cluster_card(
+        self, language: Language, cluster: Cluster, *, detailed: bool = False
+    ) -> Reply:
         """The short card, with a "More" button (`mc:<cluster>`); `detailed=True` adds the
         details (figures with their years, disagreements between sources)."""
         builder = ReplyBuilder().bold(cluster.name).text(" — ").text(cluster.tagline[language])
@@ -248,11 +250,11 @@ class AnswerBuilder:
             sources = cluster.sourced.for_short_part()
         self._website_line(builder, language, cluster)
         self._source_lines(builder, language, sources)
-        if cluster.details is not None and not detailed:
-            self._more_button(builder, language, f"{MORE_CLUSTER_ACTION}:{cluster.id}")
         builder.buttons(
             Button(self._t(language, "cluster_card.join", name=cluster.name), f"j:{cluster.id}")
         )
+        if cluster.details is not None and not detailed:
+            self._more_button(builder, language, f"{MORE_CLUSTER_ACTION}:{cluster.id}")
         builder.buttons(Button(self._t(language, "cluster_card.back"), "cl"))
         return builder.build()
 
@@ -311,7 +313,9 @@ class AnswerBuilder:
         """One fact about a pôle de compétitivité (website or field), with its sources."""
         if attribute not in POLE_ATTRIBUTES:
             raise ValueError(f"unknown pôle attribute {attribute!r}")
-        builder = ReplyBuilder().bold(f"{pole.name} — {self._t(language, f'attribute.{attribute}')}: ")
+        builder = ReplyBuilder().bold(
+            f"{pole.name} — {self._t(language, f'attribute.{attribute}')}: "
+        )
         if attribute == "field":
             builder.text(pole.field[language])
         else:
