@@ -44,10 +44,10 @@ CONFIDENT_SCORE = 0.45
 METHOD_CUTOFFS: dict[Method, tuple[float, float]] = {
     "nearest": (0.34, 0.45),
     "classifier": (0.0, 0.45),  # the rejection cut-off is replaced by the trained one
-    "ensemble": (0.30, 0.42),
+    "ensemble": (0.25, 0.42),
 }
 # The ensemble: this share of the classifier's probability, the rest the nearest-example score.
-CLASSIFIER_SHARE = 0.6
+CLASSIFIER_SHARE = 0.5
 # A question this close to an example staff taught at run time takes that example's intent.
 LEARNED_EXAMPLE_COSINE = 0.8
 
