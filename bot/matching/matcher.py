@@ -209,6 +209,10 @@ class Matcher:
             reject = self._classifier.threshold
         return reject, confident
 
+    def analyse(self, text: str) -> Analysis:
+        """What the scorers see of `text` (corrected words, names set apart)."""
+        return self._analyser.analyse(text)
+
     def recommend(self, text: str) -> list[ClusterFit]:
         """Clusters whose sector keywords the text mentions, best first."""
         return self._recommender.fits(self._analyser.analyse(text).words)
@@ -294,10 +298,11 @@ class Matcher:
                 cluster = fits[0].cluster_id
             elif not relevant and intent == "recommend_cluster":
                 intent = None
-        if analysis.described is not None and intent != "recommend_cluster":
+        unsure = intent is None or score < REJECT_SCORE
+        if analysis.described is not None and (intent != "recommend_cluster" or unsure):
             # A cluster named by what it covers ("cluster énergie environnement développement
             # durable"): about that cluster, and never out of scope.
             cluster = cluster or analysis.described
-            if intent is None or intent in ("what_is_a_cluster", "list_clusters"):
+            if unsure or intent in ("what_is_a_cluster", "list_clusters"):
                 intent, score = "cluster_info", max(score, CONFIDENT_SCORE)
         return intent, cluster, score

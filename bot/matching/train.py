@@ -84,10 +84,33 @@ def calibrate_threshold(
     return best[1]
 
 
+def fit(
+    knowledge: KnowledgeBase, c: float = REGULARISATION_C, min_documents: int = MIN_DOCUMENTS
+) -> Any:
+    """The fitted scikit-learn pipeline (vectorizer, then logistic regression)."""
+    documents, labels = training_data(knowledge)
+    return _pipeline(c, min_documents).fit(documents, labels)
+
+
+def export(pipeline: Any, knowledge: KnowledgeBase, threshold: float) -> WeightsDocument:
+    """The document `IntentClassifier` loads, from a fitted pipeline."""
+    vectorizer, model = pipeline.steps[0][1], pipeline.steps[1][1]
+    return {
+        "training_hash": training_hash(knowledge),
+        "classes": [str(k) for k in model.classes_],
+        "threshold": threshold,
+        "intercepts": [round(float(b), DECIMALS) for b in model.intercept_],
+        "features": [str(n) for n in vectorizer.get_feature_names_out()],
+        "idf": [round(float(v), DECIMALS) for v in vectorizer.idf_],
+        # one row per feature, a weight per class
+        "weights": [round(float(w), DECIMALS) for row in model.coef_.T for w in row],
+    }
+
+
 def train(
     knowledge: KnowledgeBase, c: float = REGULARISATION_C, min_documents: int = MIN_DOCUMENTS
 ) -> WeightsDocument:
-    """Fit the classifier and return the document `IntentClassifier` loads."""
+    """Fit the classifier, calibrate its threshold out of fold, and return its weights."""
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     documents, labels = training_data(knowledge)
@@ -95,21 +118,8 @@ def train(
     out_of_fold = cross_val_predict(
         _pipeline(c, min_documents), documents, labels, cv=folds, method="predict_proba"
     )
-    pipeline = _pipeline(c, min_documents).fit(documents, labels)
-    vectorizer, model = pipeline.steps[0][1], pipeline.steps[1][1]
-    classes = [str(k) for k in model.classes_]
     threshold = calibrate_threshold(out_of_fold, labels, sorted(set(labels)))
-    names = vectorizer.get_feature_names_out()
-    weights = model.coef_.T  # one row per feature
-    return {
-        "training_hash": training_hash(knowledge),
-        "classes": classes,
-        "threshold": threshold,
-        "intercepts": [round(float(b), DECIMALS) for b in model.intercept_],
-        "features": [str(n) for n in names],
-        "idf": [round(float(v), DECIMALS) for v in vectorizer.idf_],
-        "weights": [round(float(w), DECIMALS) for row in weights for w in row],
-    }
+    return export(fit(knowledge, c, min_documents), knowledge, threshold)
 
 
 def write(document: WeightsDocument, path: Path = WEIGHTS_PATH) -> None:
