@@ -26,6 +26,7 @@ from bot.matching.classifier import (
     WEIGHTS_PATH,
     WeightsDocument,
     features,
+    pack_weights,
     training_hash,
 )
 from bot.matching.text_analysis import Analyser
@@ -103,7 +104,7 @@ def export(pipeline: Any, knowledge: KnowledgeBase, threshold: float) -> Weights
         "features": [str(n) for n in vectorizer.get_feature_names_out()],
         "idf": [round(float(v), DECIMALS) for v in vectorizer.idf_],
         # one row per feature, a weight per class
-        "weights": [round(float(w), DECIMALS) for row in model.coef_.T for w in row],
+        "weights": pack_weights([float(w) for row in model.coef_.T for w in row]),
     }
 
 
