@@ -36,7 +36,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.conversation.dialogue import ConversationState, UserRef
-from bot.conversation.join_flow import JoinFlow, Step
+from bot.conversation.join_flow import Step
 from bot.messages.reply import Reply
 from bot.services import Services
 from bot.settings import Settings
@@ -100,10 +100,10 @@ async def _user(services: Services, user_id: int, flows: int, timings: list[floa
         await dialogue.on_action(user, state, "js")  # no phone
         await dialogue.on_action(user, state, "jy")
         flow = state.join
-        if flow is None or JoinFlow.step_of(flow) is not Step.SUMMARY:
+        if flow is None or flow.step is not Step.SUMMARY:
             raise RuntimeError(f"user {user_id} flow {flow_number} is not at the summary")
         started = time.perf_counter()
-        replies = await dialogue.on_action(user, state, f"jok:{flow['key']}")
+        replies = await dialogue.on_action(user, state, f"jok:{flow.key}")
         timings.append(time.perf_counter() - started)
         if "registered under reference W-" not in _texts(replies) or state.join is not None:
             raise RuntimeError(f"user {user_id} flow {flow_number}: {_texts(replies)}")

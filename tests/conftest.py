@@ -1,43 +1,98 @@
-"""Shared fixtures: the knowledge base, a fake Bot API on 127.0.0.1, and the real bot on it.
+"""Fixtures: the knowledge base, a fake Bot API on 127.0.0.1, and the real bot on it; the run's
+random seed.
 
-Nothing here replaces our own code: `RunningBot` runs `bot.app.serve` — the same composition
-root as production — with `TELEGRAM_BASE_URL` pointing at the fake server and a real SQLite
-file in the test's temporary folder.
+Nothing here replaces our own code: `RunningBot` (tests/helpers.py) runs `bot.app.serve` — the
+same composition root as production — with `TELEGRAM_BASE_URL` pointing at the fake server and
+a real SQLite file in the test's temporary folder.
+
+Randomness is reproducible. Each run draws one seed (or takes `PYTEST_SEED`), prints it in the
+header, and seeds Python's `random` with it before every test, so a test's random choices do not
+depend on which tests ran before it; `PYTEST_SEED=<seed> make test` repeats them. Hypothesis
+keeps its own: its profile below is derandomized (the examples are derived from each test's
+code, the same on every run) and prints the `@reproduce_failure` blob of a failure.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
+import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-# Property tests are about correctness, not speed: a busy 2-core CI machine must not turn
-# "generating this input took a second" into a failure.
-hypothesis_settings.register_profile(
-    "project",
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-hypothesis_settings.load_profile("project")
+from bot.settings import Settings
+from knowledge.loader import load_knowledge_base
+from knowledge.model import KnowledgeBase
+from tests.fake_bot_api import FakeBotApi
+from tests.helpers import STAFF_CHAT_ID, STAFF_ID, RunningBot, serving
 
 # PTB 22 warns (an error here) when it builds a RetryAfter unless timedeltas are opted into.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from bot.app import serve  # noqa: E402 - after the environment switch above
-from bot.settings import Settings  # noqa: E402
-from knowledge.loader import load_knowledge_base  # noqa: E402
-from knowledge.model import KnowledgeBase  # noqa: E402
-from tests.fake_bot_api import FakeBotApi, SentMessage  # noqa: E402
+# Property tests are about correctness, not speed: a busy 2-core CI machine must not turn
+# "generating this input took a second" into a failure. Derandomized, with no example database:
+# the same code tests the same examples on every machine and every run.
+# `pytest --hypothesis-profile=explore` looks for new examples instead (and prints the seed of a
+# failure to replay it with `--hypothesis-seed`).
+hypothesis_settings.register_profile(
+    "project",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=True,
+    database=None,
+    print_blob=True,
+)
+hypothesis_settings.register_profile(
+    "explore",
+    hypothesis_settings.get_profile("project"),
+    derandomize=False,
+)
+hypothesis_settings.load_profile("project")
 
-STAFF_ID = 900_001
-STAFF_CHAT_ID = -100_500
+__all__ = ["STAFF_CHAT_ID", "STAFF_ID", "RunningBot", "serving"]
+
+SEED_VARIABLE = "PYTEST_SEED"
+_SEED = pytest.StashKey[int]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    given = os.environ.get(SEED_VARIABLE, "").strip()
+    try:
+        seed = int(given) if given else random.randrange(1_000_000)
+    except ValueError:
+        raise pytest.UsageError(f"{SEED_VARIABLE} must be an integer, not {given!r}") from None
+    config.stash[_SEED] = seed
+
+
+def _seed_line(config: pytest.Config) -> str:
+    seed = config.stash[_SEED]
+    return f"random seed: {seed} (repeat this run's random choices with {SEED_VARIABLE}={seed})"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _seed_line(config)
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    if exitstatus != pytest.ExitCode.OK:  # beside the failures, where it is needed
+        terminalreporter.write_line(_seed_line(config))
+
+
+@pytest.fixture
+def random_seed(pytestconfig: pytest.Config) -> int:
+    """The run's seed: a test that makes its own `random.Random` seeds it with this."""
+    return pytestconfig.stash[_SEED]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_random(random_seed: int) -> None:
+    """Python's `random` starts every test from the run's seed."""
+    random.seed(random_seed)
 
 
 @pytest.fixture(scope="session")
@@ -61,69 +116,6 @@ def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
         staff_chat_id=STAFF_CHAT_ID,
         default_language="fr",
     )
-
-
-@dataclass
-class RunningBot:
-    """The real bot, served in a task of the test's event loop."""
-
-    api: FakeBotApi
-    settings: Settings
-    knowledge: KnowledgeBase
-    stop_event: asyncio.Event | None = None
-    task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        polls_before = len(self.api.calls("getUpdates"))
-        self.stop_event = asyncio.Event()
-        self.task = asyncio.create_task(serve(self.settings, self.knowledge, self.stop_event))
-        await self.api.wait_for(
-            lambda: len(self.api.calls("getUpdates")) > polls_before or self.task.done(),  # type: ignore[union-attr]
-            timeout=10,
-        )
-        if self.task.done():
-            self.task.result()  # surface the start-up failure
-
-    async def stop(self) -> None:
-        if self.task is not None and self.stop_event is not None:
-            self.stop_event.set()
-            await asyncio.wait_for(self.task, timeout=15)
-            self.task = None
-
-    async def restart(self) -> None:
-        await self.stop()
-        await self.start()
-
-    async def ask(
-        self, user_id: int, text: str, *, count: int = 1, language_code: str = "fr"
-    ) -> list[SentMessage]:
-        """Send a message as `user_id` and wait for `count` messages back."""
-        self.api.user_message(user_id, text, language_code=language_code)
-        return await self.api.wait_for_messages(user_id, count, timeout=10)
-
-    async def press(
-        self, user_id: int, data: str, *, count: int = 1, language_code: str = "fr"
-    ) -> list[SentMessage]:
-        """Press a button (by callback data) as `user_id` and wait for the answer."""
-        self.api.callback_query(user_id, data, language_code=language_code)
-        return await self.api.wait_for_messages(user_id, count, timeout=10)
-
-    def with_settings(self, **changes: object) -> RunningBot:
-        return RunningBot(self.api, replace(self.settings, **changes), self.knowledge)  # type: ignore[arg-type]
-
-
-@asynccontextmanager
-async def serving(
-    api: FakeBotApi, settings: Settings, knowledge: KnowledgeBase
-) -> AsyncIterator[RunningBot]:
-    """The bot started for the block, stopped after it; then no Bot API call may have failed."""
-    running = RunningBot(api, settings, knowledge)
-    await running.start()
-    try:
-        yield running
-    finally:
-        await running.stop()
-    api.assert_no_errors()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ serialisation, retries and error mapping) without touching the internet. Mocking
 would skip exactly the layers where bugs hide (a bad ``parse_mode`` payload, a 65-byte
 ``callback_data``, a missing parameter), so instead this module runs a small HTTP/1.1 server on
 127.0.0.1 that answers like Telegram does and validates every call against the official
-method list (``bot-api-9.2.json``).
+method list (``tests/data/telegram-bot-api.json``, Bot API 9.2).
 
 It is deliberately *stricter* than Telegram in two places, because we want our bot never to send
 junk: unknown parameters are rejected (Telegram silently ignores them), and in HTML a bare ``&``
@@ -39,7 +39,6 @@ import contextlib
 import itertools
 import json
 import math
-import os
 import re
 import time
 from collections import deque
@@ -53,6 +52,7 @@ from typing import Any, Final, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 __all__ = [
+    "DEFAULT_SPEC_PATH",
     "DEFAULT_TOKEN",
     "ApiSpec",
     "EntityParseError",
@@ -156,13 +156,9 @@ class ApiSpec:
         return self.methods.get(name.lower())
 
 
-def _default_spec_path() -> Path:
-    """The project root's parent holds ``shared/``; else fall back to ``$BOT_API_SPEC``."""
-    candidate = Path(__file__).resolve().parents[2] / "shared" / "telegram" / "bot-api-9.2.json"
-    env = os.environ.get("BOT_API_SPEC")
-    if not candidate.is_file() and env:
-        return Path(env)
-    return candidate
+# The Bot API 9.2 description, carried in the repository (tests/data/README.md says where it
+# comes from): the suite reads no file outside the project.
+DEFAULT_SPEC_PATH: Final = Path(__file__).resolve().parent / "data" / "telegram-bot-api.json"
 
 
 def _fields(raw: Iterable[JsonDict]) -> dict[str, FieldSpec]:
@@ -175,7 +171,7 @@ def _fields(raw: Iterable[JsonDict]) -> dict[str, FieldSpec]:
 @cache
 def load_spec(path: Path | None = None) -> ApiSpec:
     """Load (once per path) the API description that every request is validated against."""
-    data = json.loads((path or _default_spec_path()).read_text(encoding="utf-8"))
+    data = json.loads((path or DEFAULT_SPEC_PATH).read_text(encoding="utf-8"))
     methods = {
         name.lower(): MethodSpec(name, _fields(m.get("fields", ())), tuple(m.get("returns", ())))
         for name, m in data["methods"].items()
@@ -587,7 +583,8 @@ class FakeBotApi:
             (:data:`MESSAGE_METHODS`) within any sliding 1 s window are answered with 429.
         strict_edits: Reject edits/deletes of unknown messages and edits that change nothing,
             like Telegram (``message is not modified``).
-        spec_path: API description to validate against; defaults to the shared 9.2 file.
+        spec_path: API description to validate against; defaults to `DEFAULT_SPEC_PATH`
+            (Bot API 9.2).
     """
 
     def __init__(

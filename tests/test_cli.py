@@ -200,18 +200,23 @@ def test_kb_dump(run: Callable[..., Run], knowledge: KnowledgeBase) -> None:
 def test_chat_answers_piped_questions_and_numbered_choices(
     run: Callable[..., Run], knowledge: KnowledgeBase, tmp_path: Path
 ) -> None:
-    result = run("chat", stdin="What is a cluster?\n1\n")
+    what_is = knowledge.intent("what_is_a_cluster").answer.en
+    catalogue = Catalogue.load()
+    labels = {catalogue.text("en", f"intent.{i.id}"): i for i in knowledge.intents}
+    # First run: which numbered button under the answer names another topic.
+    first = run("chat", stdin="What is a cluster?\n")
+    assert first.returncode == 0, first.stderr
+    buttons = re.findall(r"^\s*\[(\d+)\] (.+)$", first.stdout, re.MULTILINE)
+    number = next(n for n, label in buttons if label in labels)
+    # Second run: typing that number is pressing that button.
+    result = run("chat", stdin=f"What is a cluster?\n{number}\n")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    what_is = knowledge.intent("what_is_a_cluster").answer.en
     first_answer_at = result.stdout.find(what_is.split("\n")[0])
     assert first_answer_at >= 0
-    choice = re.search(r"^\s*\[1\] (.+)$", result.stdout[first_answer_at:], re.MULTILINE)
+    choice = re.search(rf"^\s*\[{number}\] (.+)$", result.stdout[first_answer_at:], re.MULTILINE)
     assert choice is not None
-    # Choice 1 is a button; its label is a catalogue string naming the intent it leads to.
-    catalogue = Catalogue.load()
-    chosen = [i for i in knowledge.intents if catalogue.text("en", f"intent.{i.id}") == choice[1]]
-    assert len(chosen) == 1
+    chosen = [labels[choice[1]]]
     after_choice = result.stdout[first_answer_at + choice.end() :]
     assert chosen[0].answer.en.split("\n")[0] in after_choice
     assert (tmp_path / "assistant.sqlite3").exists()

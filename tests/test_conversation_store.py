@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.conversation.dialogue import ConversationState
+from bot.conversation.state import ConversationState, JoinRequest, Step, Subject
 from bot.storage.conversation_store import ConversationStore
 from bot.storage.database import Database
 
@@ -33,27 +34,29 @@ async def test_state_survives_a_new_store_on_the_same_database(
     database: Database, tmp_path: Path
 ) -> None:
     store = ConversationStore(database)
-    state = ConversationState(last_cluster="tweed", join={"step": 4, "answers": {"x": "é <b>"}})
+    request = JoinRequest(updated=datetime(2026, 11, 26, 9, 0, tzinfo=UTC), step=Step.ACTIVITY)
+    request.answers.company_name = "é <b>"
+    state = ConversationState(subject=Subject(cluster="tweed"), join=request)
     await store.save(5, state)
     again = await ConversationStore(database).load(5)
     assert again.last_cluster == "tweed"
-    assert again.join == {"step": 4, "answers": {"x": "é <b>"}}
+    assert again.join == request
     assert [key for key, _ in rows(tmp_path / "state.sqlite3")] == ["5"]
 
 
 async def test_unchanged_state_is_not_written_again(database: Database, tmp_path: Path) -> None:
     store = ConversationStore(database)
-    await store.save(5, ConversationState(last_cluster="twist"))
+    await store.save(5, ConversationState(subject=Subject(cluster="twist")))
     before = rows(tmp_path / "state.sqlite3")
     await store.save(5, await store.load(5))
     assert rows(tmp_path / "state.sqlite3") == before
-    await store.save(5, ConversationState(last_cluster="tweed"))
+    await store.save(5, ConversationState(subject=Subject(cluster="tweed")))
     assert rows(tmp_path / "state.sqlite3") != before
 
 
 async def test_blank_state_leaves_no_row(database: Database, tmp_path: Path) -> None:
     store = ConversationStore(database)
-    await store.save(5, ConversationState(last_cluster="twist"))
+    await store.save(5, ConversationState(subject=Subject(cluster="twist")))
     await store.save(5, ConversationState(language_loaded=True))
     assert rows(tmp_path / "state.sqlite3") == []
     await store.save(6, ConversationState())
@@ -64,7 +67,7 @@ async def test_cache_is_bounded_and_evicted_users_are_read_back(database: Databa
     store = ConversationStore(database, max_cached=10)
     for user in range(100):
         await store.save(
-            user, ConversationState(last_cluster="plastiwin" if user % 2 else "tweed")
+            user, ConversationState(subject=Subject(cluster="plastiwin" if user % 2 else "tweed"))
         )
     assert len(store) == 10
     assert (await store.load(1)).last_cluster == "plastiwin"
@@ -74,8 +77,10 @@ async def test_cache_is_bounded_and_evicted_users_are_read_back(database: Databa
 
 async def test_users_in_a_join_flow_are_listed(database: Database) -> None:
     store = ConversationStore(database)
-    await store.save(1, ConversationState(join={"step": 3}))
-    await store.save(2, ConversationState(last_cluster="tweed"))
+    await store.save(
+        1, ConversationState(join=JoinRequest(updated=datetime(2026, 11, 26, tzinfo=UTC)))
+    )
+    await store.save(2, ConversationState(subject=Subject(cluster="tweed")))
     assert [user for user, _state in await store.with_join_flow()] == [1]
 
 

@@ -140,6 +140,7 @@ async def test_unknown_method_is_rejected(bot: Bot, api: FakeBotApi) -> None:
     assert api.errors == ["sendTelepathy: Not Found: method not found (params={})"]
 
 
+@pytest.mark.slow
 async def test_injected_faults_surface_as_ptb_errors(
     bot: Bot, api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:

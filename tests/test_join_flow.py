@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from bot.conversation.dialogue import ConversationState, Dialogue, UserRef
-from bot.conversation.join_flow import JoinFlow, Step
+from bot.conversation.join_flow import Step
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
 from bot.services import build_dialogue
 from bot.storage.database import Database
 from knowledge.model import KnowledgeBase
-from tests.sample_data import FakeClock
+from tests.helpers import FakeClock
 
 USER = UserRef(7, "fr")
 
@@ -89,8 +89,8 @@ async def test_storage_failure_keeps_the_summary_and_stores_nothing(
     dialogue, _clock, database = parts
     state = await fill_to_summary(dialogue, "Moules")
     assert state.join is not None
-    assert JoinFlow.step_of(state.join) is Step.SUMMARY
-    key = state.join["key"]
+    assert state.join.step is Step.SUMMARY
+    key = state.join.key
     # Another process holds the write lock for longer than our busy timeout allows.
     blocker = sqlite3.connect(tmp_path / "flow.sqlite3", timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")
@@ -98,7 +98,7 @@ async def test_storage_failure_keeps_the_summary_and_stores_nothing(
         await database.connection.execute("PRAGMA busy_timeout = 100")
         [reply] = await dialogue.on_action(USER, state, f"jok:{key}")
         assert "Réessayez" in reply.plain_text()
-        assert JoinFlow.step_of(state.join) is Step.SUMMARY
+        assert state.join.step is Step.SUMMARY
     finally:
         blocker.rollback()
         blocker.close()

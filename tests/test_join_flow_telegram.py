@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from tests.conftest import STAFF_CHAT_ID, RunningBot
-from tests.fake_bot_api import SentMessage
+from tests.helpers import STAFF_CHAT_ID, RunningBot, confirm_data, fill_until_summary
 
 USER = 4242
 OTHER = 4343
@@ -17,35 +16,6 @@ def leads(bot: RunningBot) -> list[tuple[str, str, str, str | None]]:
         return database.execute(
             "SELECT reference, cluster_id, company_name, phone FROM leads ORDER BY id"
         ).fetchall()
-
-
-async def fill_until_summary(
-    bot: RunningBot,
-    user: int,
-    *,
-    company: str = "Plastiques Dupont SA",
-    language: str = "fr",
-    start: str = "/join plastiwin",
-) -> SentMessage:
-    """Answer every step with valid values; return the summary message."""
-    [prompt] = await bot.ask(user, start, language_code=language)
-    assert "callback_data" not in prompt.text
-    await bot.ask(user, company, language_code=language)  # company name
-    await bot.ask(user, "0203.201.340", language_code=language)  # enterprise number
-    await bot.ask(user, "Injection de pièces techniques", language_code=language)  # activity
-    await bot.press(user, "jt:sme", language_code=language)
-    await bot.press(user, "jl:wallonia", language_code=language)
-    await bot.ask(user, "Jeanne Dupont", language_code=language)
-    await bot.ask(user, "jeanne@dupont.be", language_code=language)
-    [consent] = await bot.ask(user, "0471 12 34 56", language_code=language)
-    assert consent.callback_data[:2] == ["jy", "jn"]
-    [summary] = await bot.press(user, "jy", language_code=language)
-    return summary
-
-
-def confirm_data(summary: SentMessage) -> str:
-    [data] = [d for d in summary.callback_data if d.startswith("jok:")]
-    return data
 
 
 async def test_whole_flow_in_french_stores_the_lead_and_tells_staff(bot: RunningBot) -> None:
@@ -85,7 +55,7 @@ async def test_flow_in_english_with_not_sure_recommendation(bot: RunningBot) -> 
     assert "jt:sme" in activity_skipped.callback_data
     await bot.press(OTHER, "jt:micro", language_code="en")
     [abroad, contact] = await bot.press(OTHER, "jl:abroad", language_code="en", count=2)
-    assert "welcome" in abroad.text
+    assert "set up in Wallonia" in abroad.text
     assert "contact" in contact.text
     await bot.ask(OTHER, "Sam Smith", language_code="en")
     await bot.ask(OTHER, "sam@pixel.example", language_code="en")
@@ -174,7 +144,11 @@ async def test_no_consent_stores_nothing(bot: RunningBot) -> None:
             await bot.ask(USER, answer)
     await bot.press(USER, "js")
     [refused] = await bot.press(USER, "jn")
-    assert "rien n'a été enregistré" in refused.text
+    assert "rien n'est enregistré" in refused.text
+    # The answers are kept a little while: agree after all, review them, or cancel.
+    assert {"jy", "jed", "jx"} <= set(refused.callback_data)
+    assert leads(bot) == []
+    await bot.press(USER, "jx")
     assert leads(bot) == []
 
 

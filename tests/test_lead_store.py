@@ -19,7 +19,7 @@ from bot.leads.model import Consent, LeadStatus, StatusChange
 from bot.leads.validation import company_key
 from bot.storage.database import MIGRATIONS, Database, split_statements
 from bot.storage.lead_store import LeadNotFoundError, LeadStore, parse_reference
-from tests.sample_data import START, FakeClock, new_lead
+from tests.helpers import START, FakeClock, new_lead
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

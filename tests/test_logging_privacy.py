@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import configure_logging
-from tests.conftest import RunningBot
 from tests.fake_bot_api import FakeBotApi
-from tests.test_join_flow_telegram import fill_until_summary
+from tests.helpers import RunningBot, fill_until_summary
 
 USER = 8181
 OTHER = 8282

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
+
 from bot.app import build_application
 from bot.services import Services
 from bot.settings import Settings
@@ -21,6 +23,7 @@ USERS = 300
 CACHED_STATES = 50
 
 
+@pytest.mark.slow
 async def test_per_user_memory_is_bounded_after_many_distinct_users(
     api: FakeBotApi, settings: Settings, knowledge: KnowledgeBase
 ) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from bot.staff.notes import NOTE_TIMEOUT, PendingNotes
 from bot.storage.database import Database
-from tests.sample_data import START, FakeClock
+from tests.helpers import START, FakeClock
 
 STAFF = 900_001
 OTHER_STAFF = 900_002

@@ -11,7 +11,7 @@ from bot.staff.notifications import StaffNotifier
 from bot.storage.database import Database
 from bot.storage.lead_store import LeadStore
 from knowledge.model import KnowledgeBase
-from tests.sample_data import new_lead
+from tests.helpers import new_lead
 
 
 async def test_overlapping_passes_announce_each_lead_once(

@@ -1,8 +1,7 @@
 """The staff workspace through the real Application, the fake Bot API and real SQLite files.
 
-Until `register_staff_handlers` is called in `bot/app.py`, the composition root is wrapped
-here: the real `build_application`, then the staff handlers put ahead of the user handlers of
-group 0 — exactly where the one-line wiring puts them.
+The Application is `bot/app.py`'s, as in production, with the staff handlers it puts first in
+group 0.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from telegram.ext import BaseHandler
 
 import bot.app
 from bot.settings import Settings
@@ -24,12 +22,18 @@ from bot.staff.workspace import PAGE_SIZE
 from bot.storage.database import Database, format_timestamp
 from bot.storage.lead_store import LeadStore
 from handlers.context import AssistantApplication
-from handlers.staff import on_staff_command, register_staff_handlers, send_daily_digest
+from handlers.staff import send_daily_digest
 from knowledge.model import KnowledgeBase
-from tests.conftest import STAFF_CHAT_ID, STAFF_ID, RunningBot, serving
 from tests.fake_bot_api import FakeBotApi, SentMessage
-from tests.test_join_flow_telegram import confirm_data, fill_until_summary
-from tests.test_staff_workspace import new_lead
+from tests.helpers import (
+    STAFF_CHAT_ID,
+    STAFF_ID,
+    RunningBot,
+    confirm_data,
+    fill_until_summary,
+    numbered_lead,
+    serving,
+)
 
 USER = 4242
 OUTSIDER = 777
@@ -49,26 +53,18 @@ STAFF_BUTTONS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def staff_wiring(monkeypatch: pytest.MonkeyPatch) -> list[AssistantApplication]:
-    """The real composition root, with the staff handlers first in group 0."""
+@pytest.fixture(autouse=True)  # before any fixture that starts the bot
+def applications(monkeypatch: pytest.MonkeyPatch) -> list[AssistantApplication]:
+    """Every Application the real composition root builds in the test, the latest last."""
     original = bot.app.build_application
     built: list[AssistantApplication] = []
 
-    def build_with_staff(services: Any) -> AssistantApplication:
+    def build_and_record(services: Any) -> AssistantApplication:
         application = original(services)
         built.append(application)
-        if any(getattr(h, "callback", None) is on_staff_command for h in application.handlers[0]):
-            return application  # bot/app.py already wires the staff handlers
-        user_handlers: list[BaseHandler[Any, Any, Any]] = list(application.handlers[0])
-        for handler in user_handlers:
-            application.remove_handler(handler, group=0)
-        register_staff_handlers(application)
-        for handler in user_handlers:
-            application.add_handler(handler, group=0)
         return application
 
-    monkeypatch.setattr(bot.app, "build_application", build_with_staff)
+    monkeypatch.setattr(bot.app, "build_application", build_and_record)
     return built
 
 
@@ -77,7 +73,7 @@ async def seed(settings: Settings, count: int, **changes: Any) -> None:
     async with await Database.open(settings.database_path) as database:
         store = LeadStore(database)
         for number in range(1, count + 1):
-            await store.submit(new_lead(number, **changes), f"seed-{number}")
+            await store.submit(numbered_lead(number, **changes), f"seed-{number}")
 
 
 @pytest.fixture
@@ -321,7 +317,8 @@ async def test_stats_sends_a_message_and_a_png_chart(seeded: RunningBot) -> None
 async def test_assigned_question_is_answered_at_once_and_after_a_restart(
     bot: RunningBot, knowledge: KnowledgeBase
 ) -> None:
-    question = "Combien coûte la cotisation annuelle chez vous ?"
+    # Not understood (a fee question used to be: membership_fees answers it now).
+    question = "Qui met l'argent sur la table pour faire tourner tout ça ?"
     intent = knowledge.intent("funding_and_support")
     expected = intent.answer["fr"].strip().split("\n")[0][:40]
     [before] = await bot.ask(USER, question)
@@ -360,10 +357,10 @@ async def test_dismissed_question_leaves_the_list(bot: RunningBot) -> None:
 
 @pytest.mark.parametrize("seeded", [2], indirect=True)
 async def test_daily_digest_goes_to_the_staff_chat(
-    seeded: RunningBot, staff_wiring: list[AssistantApplication]
+    seeded: RunningBot, applications: list[AssistantApplication]
 ) -> None:
     await seeded.api.wait_for_messages(STAFF_CHAT_ID, 2, timeout=10)  # the announcements
-    application = staff_wiring[-1]
+    application = applications[-1]
     assert application.job_queue is not None
     assert application.job_queue.get_jobs_by_name("staff-digest")
     application.job_queue.run_once(send_daily_digest, 0)

@@ -9,14 +9,14 @@ import io
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from bot.leads.model import CompanyType, Consent, Lead, LeadStatus, Location, NewLead
+from bot.leads.model import Lead, LeadStatus
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import MAX_CALLBACK_BYTES, Reply
@@ -45,20 +45,13 @@ from bot.storage.user_store import (
     UnansweredQuestionStore,
 )
 from knowledge.model import KnowledgeBase
+from tests.helpers import WEDNESDAY, FakeClock, numbered_lead
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-START = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # a Wednesday
+START = WEDNESDAY
 STAFF = 900_001
 CHAT = -100_500
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-class FakeClock:
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @dataclasses.dataclass
@@ -75,7 +68,7 @@ class Stores:
 
 @pytest.fixture
 async def stores(tmp_path: Path, knowledge: KnowledgeBase) -> AsyncIterator[Stores]:
-    clock = FakeClock()
+    clock = FakeClock(START)
     async with await Database.open(tmp_path / "assistant.sqlite3", clock=clock) as database:
         leads = LeadStore(database, clock)
         unanswered = UnansweredQuestionStore(database, clock)
@@ -95,28 +88,10 @@ async def stores(tmp_path: Path, knowledge: KnowledgeBase) -> AsyncIterator[Stor
         yield Stores(database, clock, leads, unanswered, learned, notes, matcher, workspace)
 
 
-def new_lead(number: int, **changes: Any) -> NewLead:
-    lead = NewLead(
-        user_id=5000 + number,
-        cluster_id="plastiwin",
-        company_name=f"Company {number}",
-        enterprise_number=None,
-        activity="Plastic parts",
-        company_type=CompanyType.SME,
-        location=Location.WALLONIA,
-        contact_name="Jeanne Dupont",
-        email=f"c{number}@example.com",
-        phone=None,
-        language="fr",
-        consent=Consent(version="2026-01", text="J'accepte.", given_at=START),
-    )
-    return dataclasses.replace(lead, **changes)
-
-
 async def add_leads(stores: Stores, count: int, **changes: Any) -> list[Lead]:
     added = []
     for number in range(1, count + 1):
-        result = await stores.leads.submit(new_lead(number, **changes), f"key-{number}")
+        result = await stores.leads.submit(numbered_lead(number, **changes), f"key-{number}")
         added.append(result.lead)
         stores.clock.now += timedelta(minutes=1)
     return added
@@ -191,7 +166,7 @@ async def test_pages_at_the_edges(stores: Stores, count: int, rows_first: int, p
 
 async def test_filters_by_status_and_cluster(stores: Stores) -> None:
     leads = await add_leads(stores, 3)
-    twist = await stores.leads.submit(new_lead(9, cluster_id="twist"), "key-twist")
+    twist = await stores.leads.submit(numbered_lead(9, cluster_id="twist"), "key-twist")
     await stores.leads.set_status(leads[0].id, LeadStatus.CONTACTED, STAFF)
     contacted = await stores.workspace.lead_page("en", 0, LeadFilter(LeadStatus.CONTACTED))
     assert [a for a in actions(contacted) if a.startswith("sl:")] == [f"sl:{leads[0].id}"]
@@ -294,10 +269,10 @@ async def test_a_note_is_taken_once_in_its_chat_and_in_time(stores: Stores) -> N
 
 async def test_export_filters_and_csv(stores: Stores) -> None:
     await stores.leads.submit(
-        new_lead(1, company_name='=HYPERLINK("http://evil")', cluster_id="twist"), "k1"
+        numbered_lead(1, company_name='=HYPERLINK("http://evil")', cluster_id="twist"), "k1"
     )
     stores.clock.now += timedelta(days=40)
-    await stores.leads.submit(new_lead(2, company_name="Éoliennes Ça Va"), "k2")
+    await stores.leads.submit(numbered_lead(2, company_name="Éoliennes Ça Va"), "k2")
     workspace = stores.workspace
     assert workspace.parse_export_filter("") == LeadFilter()
     assert workspace.parse_export_filter("NEW twist") == LeadFilter(LeadStatus.NEW, "twist")
@@ -424,7 +399,7 @@ async def test_digest_lists_new_leads_and_those_waiting(stores: Stores) -> None:
     old = await add_leads(stores, 2)
     await stores.leads.set_status(old[1].id, LeadStatus.CONTACTED, STAFF)
     stores.clock.now += timedelta(days=3)
-    await stores.leads.submit(new_lead(7, company_name="Fresh SA"), "fresh")
+    await stores.leads.submit(numbered_lead(7, company_name="Fresh SA"), "fresh")
     digest = await stores.workspace.digest("en")
     text = digest.plain_text()
     assert "New leads in the last 24 hours: 1" in text
@@ -439,7 +414,7 @@ async def test_digest_lists_new_leads_and_those_waiting(stores: Stores) -> None:
 
 
 async def test_stats_per_period(stores: Stores) -> None:
-    await stores.leads.submit(new_lead(1, cluster_id="twist"), "k1")
+    await stores.leads.submit(numbered_lead(1, cluster_id="twist"), "k1")
     stores.clock.now += timedelta(days=20)
     leads = await add_leads(stores, 2)
     await stores.leads.set_status(leads[0].id, LeadStatus.MEMBER, STAFF)
@@ -478,7 +453,7 @@ def test_stats_command_line(tmp_path: Path) -> None:
 
     async def one_lead() -> None:
         async with await Database.open(settings.database_path) as database:
-            await LeadStore(database).submit(new_lead(1), "k1")
+            await LeadStore(database).submit(numbered_lead(1), "k1")
 
     asyncio.run(one_lead())
     chart = tmp_path / "chart.png"

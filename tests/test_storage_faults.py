@@ -36,10 +36,8 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.storage.user_store import QuestionOutcome
 from knowledge.model import KnowledgeBase
-from tests.conftest import RunningBot, serving
 from tests.fake_bot_api import FakeBotApi, SentMessage
-from tests.sample_data import new_lead
-from tests.test_join_flow_telegram import confirm_data, fill_until_summary
+from tests.helpers import RunningBot, confirm_data, fill_until_summary, new_lead, serving
 
 USER = 6101
 OTHER = 6102
@@ -152,6 +150,7 @@ def error_records(caplog: pytest.LogCaptureFixture, logger: str) -> list[logging
 # -- locked by another process --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_a_two_second_lock_by_another_process_makes_the_confirm_wait(
     bot: RunningBot,
 ) -> None:

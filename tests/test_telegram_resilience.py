@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from telegram.ext import ApplicationBuilder, Updater
 
-from tests.conftest import RunningBot
 from tests.fake_bot_api import FakeBotApi, RecordedRequest
+from tests.helpers import RunningBot
 
 USER = 3101
 OTHER = 3202
@@ -69,6 +69,7 @@ async def test_transient_send_failures_are_retried(
 # -- getUpdates failures -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "fault",
     [
@@ -91,6 +92,7 @@ async def test_polling_recovers_from_get_updates_failures(
     await assert_answered(bot, USER)
 
 
+@pytest.mark.slow
 async def test_polling_recovers_from_a_stall_past_the_read_timeout(
     api: FakeBotApi, bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -209,6 +211,7 @@ class TooManyRequestsError(AssertionError):
     """The bot exceeded Telegram's 30 messages a second (only this failure is expected)."""
 
 
+@pytest.mark.slow
 async def test_hundred_users_at_once_are_answered_within_telegrams_rate_limit(
     bot: RunningBot,
 ) -> None:

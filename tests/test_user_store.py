@@ -29,8 +29,8 @@ from bot.storage.user_store import (
     UnansweredQuestionStore,
     UserSettingsStore,
 )
-from tests.sample_data import START, FakeClock
-from tests.sample_data import new_lead as sample_lead
+from tests.helpers import START, FakeClock
+from tests.helpers import new_lead as sample_lead
 
 ALICE = 111
 BOB = 222

@@ -4,31 +4,85 @@ It knows nothing of Telegram or of the terminal. A front end hands it who is tal
 conversation state and what they did (a text, a button, a command), and renders the `Reply`
 objects it returns. Both `wallonia-bot chat` and the Telegram handlers use it, so the assistant
 behaves the same everywhere.
+
+Inside the join form a message is first read for what it is (conversation-design.md, "forms
+meet people"): a cancel or back word acts, a correction changes an earlier answer, a question
+is answered and the step asked again; only then is it validated as the step's answer.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from bot.conversation.actions import (
+    AskRecommendation,
+    ChooseLanguage,
+    CorrectRequest,
+    Forget,
+    JoinAction,
+    RequestStatus,
+    ShowCluster,
+    ShowClusterList,
+    ShowIntent,
+    ShowMenu,
+    ShowMore,
+    StartJoin,
+    parse_action,
+)
 from bot.conversation.join_flow import JoinFlow
-from bot.matching.matcher import ClusterFit, Match, Matcher
-from bot.messages.answers import CONTEXTUAL_INTENTS, AnswerBuilder
+from bot.conversation.message_cues import (
+    about_my_request,
+    asks_which_cluster,
+    asks_why,
+    has_domain_words,
+    is_back,
+    is_cancel,
+    reads_as_correction,
+    reads_as_follow_up,
+    reads_as_question,
+    wants_to_join,
+    without_greeting,
+    words,
+    written_language,
+)
+from bot.conversation.request_followup import RequestFollowUp
+from bot.conversation.state import SUBJECT_TURNS, ConversationState, JoinRequest, Step
+from bot.matching.matcher import Match, Matcher
+from bot.messages.answers import CONTEXTUAL_INTENTS, AnswerBuilder, tagged
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
 from bot.storage.user_store import PrivacyStore, QuestionOutcome
-from knowledge.model import LANGUAGES, Cluster, Intent, KnowledgeBase, Language
+from knowledge.model import LANGUAGES, KnowledgeBase, Language
+from knowledge.text_folding import fold
+
+__all__ = ["ConversationState", "Dialogue", "UserRef"]
 
 # A question longer than this is cut before matching: nobody asks about clusters in a novel,
 # and it bounds the matcher's work on hostile input.
 MAX_QUESTION_CHARS = 1000
 _LOGGER = logging.getLogger(__name__)
-# Button actions that belong to the join flow (see bot/conversation/join_flow.py).
-JOIN_ACTIONS = frozenset(
-    {"jc", "jb", "js", "jt", "jl", "jy", "jn", "jed", "je", "jok", "jx", "jr"}
-)
+SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
+# Intents that start or describe the join request: inside the form they only resume it.
+JOIN_INTENTS = frozenset({"how_to_join", "start_join"})
+# A follow-up about one attribute of the cluster under discussion gets that attribute alone.
+ATTRIBUTE_OF_INTENT = {
+    "cluster_members": "members",
+    "cluster_contact": "contact",
+    "history": "founded",
+    "sectors_covered": "field",
+}
+# Above this score, a valid-looking answer that uses our domain's words is taken as a question
+# ("c payant" at the company-name step is not a company).
+SURE_QUESTION_SCORE = 0.7
+_NEGATIONS = frozenset({"non", "pas", "not", "no"})
+_PREFERENCE = re.compile(r"plutot que|rather than|instead of|au lieu de")
+_SENTENCE = re.compile(r"(?<=[?!.])\s+")
+_CLAUSE_BREAK = re.compile(r"[,;.!?]|\bmais\b|\bbut\b")
 
 
 class UnansweredQuestions(Protocol):
@@ -63,48 +117,6 @@ class UserRef:
     client_language: str | None = None
 
 
-@dataclass(slots=True)
-class ConversationState:
-    """What the assistant remembers of one user between messages (JSON-serialisable)."""
-
-    language: Language | None = None  # chosen with /language; None until then
-    language_loaded: bool = False  # whether the stored choice has been read yet
-    last_language: Language | None = None  # language of the last question
-    last_cluster: str | None = None  # cluster last discussed, for "how do I join it?"
-    awaiting_activity: bool = False  # after "Which cluster for me?"
-    join: dict[str, Any] | None = None  # the join flow's answers and step
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "language": self.language,
-            "language_loaded": self.language_loaded,
-            "last_language": self.last_language,
-            "last_cluster": self.last_cluster,
-            "awaiting_activity": self.awaiting_activity,
-            "join": self.join,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> ConversationState:
-        """Rebuild a state, ignoring anything malformed (old versions, hand-edited rows)."""
-        if not isinstance(data, dict):
-            return cls()
-
-        def language(value: Any) -> Language | None:
-            return value if value in LANGUAGES else None
-
-        join = data.get("join")
-        last_cluster = data.get("last_cluster")
-        return cls(
-            language=language(data.get("language")),
-            language_loaded=data.get("language_loaded") is True,
-            last_language=language(data.get("last_language")),
-            last_cluster=last_cluster if isinstance(last_cluster, str) else None,
-            awaiting_activity=data.get("awaiting_activity") is True,
-            join=join if isinstance(join, dict) else None,
-        )
-
-
 class Dialogue:
     """Answers texts, button actions and commands with `Reply` objects."""
 
@@ -131,8 +143,44 @@ class Dialogue:
         self._question_log = question_log
         self._default_language: Language = default_language
         self.answers = AnswerBuilder(knowledge, catalogue)
+        self.requests = RequestFollowUp(knowledge, catalogue, join_flow.leads)
+        # Naming a cluster or a pôle puts a message in our domain, even when the matcher
+        # cannot place it ("is TWIST based in Liège?").
+        named = [c.name for c in knowledge.clusters] + [
+            p.name for p in knowledge.competitiveness_clusters
+        ]
+        self._names = frozenset(" ".join(words(name)) for name in named)
 
-    # -- language -------------------------------------------------------------------------------
+    def _best_match(self, text: str, language: Language) -> Match:
+        """The match of the whole text, or of its clearest sentence when the whole is unclear:
+        "sorry, do you speak english? what is a cluster?" asks what a cluster is."""
+        whole = self.matcher.match(text, fallback_language=language)
+        sentences = [s for s in _SENTENCE.split(text) if len(words(s)) >= 2]
+        if whole.confident or len(sentences) < 2:
+            return whole
+        parts = [self.matcher.match(s, fallback_language=language) for s in sentences]
+        best = max(parts, key=lambda m: (m.confident, m.intent not in SMALL_TALK, m.score))
+        return best if best.confident else whole
+
+    def _in_context(self, state: ConversationState, text: str, match: Match) -> Match:
+        """A follow-up ("and the difference with a cluster?") keeps the topic of the last
+        turns when the matcher also sees it as a close second."""
+        topic = state.subject.intent
+        if (
+            topic is not None
+            and state.subject.age < SUBJECT_TURNS
+            and match.intent != topic
+            and topic in match.alternatives[:2]
+            and reads_as_follow_up(text)
+        ):
+            others = tuple(i for i in (match.intent, *match.alternatives) if i and i != topic)
+            return dataclasses.replace(match, intent=topic, alternatives=others)
+        return match
+
+    def _in_domain(self, text: str) -> bool:
+        return has_domain_words(text, self._names)
+
+    # -- language: the user's choice, else what they have been writing, else their app's -------
 
     async def _load_language(self, user: UserRef, state: ConversationState) -> None:
         if not state.language_loaded:
@@ -142,7 +190,7 @@ class Dialogue:
             state.language_loaded = True
 
     def fallback_language(self, user: UserRef, state: ConversationState) -> Language:
-        """The user's choice, else their last question's language, else their app's, else ours."""
+        """The user's choice, else the language they write in, else their app's, else ours."""
         if state.language:
             return state.language
         if state.last_language:
@@ -155,6 +203,18 @@ class Dialogue:
     async def language_for(self, user: UserRef, state: ConversationState) -> Language:
         """The language to use for a reply that does not answer a text (buttons, commands)."""
         await self._load_language(user, state)
+        return self.fallback_language(user, state)
+
+    def _language_of_text(
+        self, user: UserRef, state: ConversationState, text: str, match: Match
+    ) -> Language:
+        """Follow the user's writing: one borrowed term ("pole de competitivite") does not
+        switch languages, and a message that says nothing keeps the current one."""
+        written = written_language(text, strong=state.last_language is not None)
+        if written is None and state.last_language is None and len(words(text)) >= 2:
+            written = match.language
+        if written is not None:
+            state.last_language = written
         return self.fallback_language(user, state)
 
     async def set_language(
@@ -172,43 +232,108 @@ class Dialogue:
     ) -> list[Reply]:
         """Answer a message. `text` is None for a sticker, photo or voice message."""
         await self._load_language(user, state)
-        fallback = self.fallback_language(user, state)
+        language = self.fallback_language(user, state)
         replies: list[Reply] = []
-        if state.join is not None:
-            if not self.join_flow.is_idle(state.join):
-                # Inside the join flow, a message answers the current step.
-                replies = await self.join_flow.on_text(state.join, text, fallback, user.id)
-                return self._after_flow(state, replies)
-            state.join = None
-            replies.append(self.join_flow.expired_notice(fallback))
+        request = state.join
+        if request is not None and self.join_flow.is_idle(request):
+            state.join = request = None
+            replies.append(self.join_flow.expired_notice(language))
         if text is None:
-            return [*replies, self.answers.notice(fallback, "not_text")]
+            if request is not None:
+                return await self.join_flow.on_text(request, None, language, user.id)
+            return [*replies, self.answers.notice(language, "not_text")]
         text = text.strip()
         if not text:
-            return [*replies, self.answers.notice(fallback, "empty_message")]
+            return [*replies, self.answers.notice(language, "empty_message")]
+        if request is not None:
+            # The form's own validation says what is too long for each answer.
+            match = self.matcher.match(text[:MAX_QUESTION_CHARS], fallback_language=language)
+            return [*replies, *await self._in_form(user, state, request, text, language, match)]
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
-            replies.append(self.answers.notice(fallback, "too_long", limit=MAX_QUESTION_CHARS))
+            replies.append(self.answers.notice(language, "too_long", limit=MAX_QUESTION_CHARS))
+        text = without_greeting(text)
+        match = self._in_context(state, text, self._best_match(text, language))
+        language = self._language_of_text(user, state, text, match)
+        if state.correcting is not None:
+            if is_cancel(text):
+                state.correcting = None
+                return [*replies, self.answers.cancelled(language, True)]
+            return [*replies, *await self.requests.take_correction(user.id, state, text, language)]
+        return [*replies, *await self._question(user, state, text, language, match)]
 
-        match = self.matcher.match(text, fallback_language=fallback)
-        if state.language is None:
-            state.last_language = match.language
-        language = state.language or match.language
-
-        if state.awaiting_activity:
-            state.awaiting_activity = False
-            fits = self.matcher.recommend(text)
-            if fits or match.intent in (None, "recommend_cluster"):
-                replies.append(self._recommendation(state, language, fits))
-                return replies
-
-        replies.extend(await self._answer_match(user, state, language, match))
-        return replies
-
-    def _after_flow(self, state: ConversationState, replies: list[Reply]) -> list[Reply]:
-        if state.join is not None and state.join.get("done"):
+    async def _in_form(
+        self,
+        user: UserRef,
+        state: ConversationState,
+        request: JoinRequest,
+        text: str,
+        language: Language,
+        match: Match,
+    ) -> list[Reply]:
+        if is_cancel(text):
             state.join = None
-        return replies
+            return [self.answers.cancelled(language, True)]
+        if is_back(text):
+            return await self.join_flow.on_action(request, JoinAction("jb"), language)
+        if reads_as_correction(text) or request.step is Step.CLUSTER:
+            chosen = self._chosen_cluster(text)
+            if chosen is not None and request.step is Step.CLUSTER:
+                return await self.join_flow.on_action(request, JoinAction("jc", chosen), language)
+            if chosen is not None and chosen != request.answers.cluster:
+                return self.join_flow.change_cluster(request, chosen, language)
+        if asks_why(text) and not (match.confident and match.intent not in (None, "privacy")):
+            return self.join_flow.why_asked(request, language)
+        if self._is_interjection(request, text, match):
+            self.join_flow.touch(request)
+            # A question is evidence of the user's language; a name or an e-mail is not.
+            language = self._language_of_text(user, state, text, match)
+            answer = await self._question(user, state, text, language, match, in_form=True)
+            return [*answer, self.join_flow.prompt(request, language)]
+        return await self.join_flow.on_text(request, text, language, user.id)
+
+    def _is_interjection(self, request: JoinRequest, text: str, match: Match) -> bool:
+        """Whether a message inside the form is a question or small talk, not an answer."""
+        if match.confident and match.intent in SMALL_TALK and len(words(text)) <= 3:
+            return request.step not in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER)
+        if self.join_flow.accepts(request, text):
+            if request.step in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER, Step.CLUSTER):
+                return False  # a valid e-mail, number or cluster name is never a question
+            if reads_as_question(text) or wants_to_join(text):
+                return True
+            return (
+                match.confident
+                and match.score >= SURE_QUESTION_SCORE
+                and match.intent not in SMALL_TALK
+                and self._in_domain(text)
+            )
+        if reads_as_question(text) or wants_to_join(text):
+            return True
+        return match.confident or (
+            not self.join_flow.takes_free_text(request) and self._in_domain(text)
+        )
+
+    def _chosen_cluster(self, text: str) -> str | None:
+        """The cluster a message settles on: "non pas twist, cap 2020" -> CAP 2020, "TWIST
+        plutôt que TWEED" -> TWIST."""
+        clauses = _CLAUSE_BREAK.split(text.casefold())
+        # "X plutôt que Y": what follows is the one not wanted.
+        kept = []
+        for clause in clauses:
+            head = _PREFERENCE.split(" ".join(words(clause)))
+            kept.append(head[0])
+            if len(head) > 1:
+                break
+        for chunk in reversed(kept):
+            found = words(chunk)
+            if found[:1] in (["non"], ["no"]):
+                found = found[1:]  # "non, cap 2020" / "non cap 2020": no, I meant…
+            if not found or found[0] in _NEGATIONS:
+                continue  # "non pas twist", "not twist": the one not wanted
+            cluster = self.matcher.match(" ".join(found)).cluster
+            if cluster is not None:
+                return cluster
+        return None
 
     async def _record_unanswered(self, user: UserRef, match: Match) -> None:
         try:
@@ -231,116 +356,192 @@ class Dialogue:
         except sqlite3.Error:
             _LOGGER.warning("could not count a question", exc_info=True)
 
-    async def _answer_match(
-        self, user: UserRef, state: ConversationState, language: Language, match: Match
+    async def _question(
+        self,
+        user: UserRef,
+        state: ConversationState,
+        text: str,
+        language: Language,
+        match: Match,
+        *,
+        in_form: bool = False,
     ) -> list[Reply]:
+        """A question (or small talk) outside the form, or inside it as an interjection."""
         await self._log_question(match)
-        if match.intent is None:
-            await self._record_unanswered(user, match)
-            return [self.answers.fallback(language)]
-        if not match.confident:
-            await self._record_unanswered(user, match)
+        state.subject.age += 1
+        state.about(cluster=match.cluster, pole=match.competitiveness_cluster)
+        intent = match.intent if match.confident else None
+        if wants_to_join(text) or intent in JOIN_INTENTS:
+            if in_form:
+                return [self.answers.notice(language, "join.resume")]
+            if intent == "how_to_join" and not wants_to_join(text):
+                return [
+                    self.answer_intent(
+                        state, language, "how_to_join", match.cluster or state.last_cluster
+                    )
+                ]
+            recommended = state.recommended[0] if state.recommended else None
+            return self.start_join(
+                state, language, match.cluster or recommended or state.last_cluster
+            )
+        if not in_form and (intent == "request_status" or about_my_request(text)):
+            change = reads_as_correction(text) or "modif" in fold(text)
+            replies = await self.requests.status(user.id, state, text, language, change=change)
+            return [tagged(r, "request_status") for r in replies]
+        if state.awaiting_activity and not in_form:
+            state.awaiting_activity = False
+            if self.matcher.recommend(text) or match.intent in (None, "recommend_cluster"):
+                return [self._recommend(state, language, text, match.cluster)]
+        if intent is None and not asks_which_cluster(text):
+            return await self._not_answered(user, state, language, match, text)
+        if intent in (None, "recommend_cluster") or (asks_which_cluster(text) and not in_form):
+            return [self._recommend(state, language, text, match.cluster)]
+        cluster = match.cluster
+        if cluster is None and (intent in CONTEXTUAL_INTENTS or intent in ATTRIBUTE_OF_INTENT):
+            cluster = state.last_cluster
+        attribute = ATTRIBUTE_OF_INTENT.get(intent)
+        if (
+            attribute
+            and cluster
+            and self.knowledge.has_cluster(cluster)
+            and (match.cluster is None or intent != "sectors_covered")
+        ):
+            state.about(cluster=cluster)
+            return [
+                self.answers.cluster_attribute(
+                    language, self.knowledge.cluster(cluster), attribute
+                )
+            ]
+        return [self.answer_intent(state, language, intent, cluster)]
+
+    async def _not_answered(
+        self, user: UserRef, state: ConversationState, language: Language, match: Match, text: str
+    ) -> list[Reply]:
+        """Unsure: "did you mean"; in our domain but unknown: say so honestly; else off-topic."""
+        await self._record_unanswered(user, match)
+        if match.intent is not None:
             choices = [match.intent, *match.alternatives][:3]
             return [self.answers.did_you_mean(language, choices, match.cluster)]
-        cluster = match.cluster
-        if cluster is None and match.intent in CONTEXTUAL_INTENTS:
-            cluster = state.last_cluster
-        if match.intent == "recommend_cluster" and match.cluster is not None:
-            return [self._recommendation(state, language, self.matcher.recommend(match.text))]
-        if match.intent == "how_to_join":
-            # Asking how to join is the moment to offer it: the answer, then the first step.
-            answer = self.answer_intent(state, language, "how_to_join", cluster)
-            return [answer, *self.start_join(state, language, cluster)]
-        return [self.answer_intent(state, language, match.intent, cluster)]
+        subject = match.cluster or (
+            state.last_cluster if match.competitiveness_cluster is None else None
+        )
+        if match.cluster or match.competitiveness_cluster or self._in_domain(text):
+            cluster = (
+                self.knowledge.cluster(subject)
+                if subject and self.knowledge.has_cluster(subject)
+                else None
+            )
+            return [self.answers.unknown(language, cluster, list(match.alternatives[:3]))]
+        return [self.answers.fallback(language)]
 
-    def _recommendation(
-        self, state: ConversationState, language: Language, fits: list[ClusterFit]
+    def _recommend(
+        self, state: ConversationState, language: Language, text: str, asked: str | None
     ) -> Reply:
+        """A recommendation from this description, else from the one given earlier."""
+        fits = self.matcher.recommend(text)
         if fits:
-            state.last_cluster = fits[0].cluster_id
-        return self.answers.recommendation(language, fits)
+            state.activity = text
+        elif state.activity:
+            fits = self.matcher.recommend(state.activity)
+        if not fits and asked is None:
+            state.awaiting_activity = True
+            return self.answer_intent(state, language, "recommend_cluster", None)
+        if fits:
+            state.recommended = tuple(f.cluster_id for f in fits)
+            state.about(cluster=fits[0].cluster_id)
+        return self.answers.recommendation(language, fits, asked=asked)
 
     def answer_intent(
-        self, state: ConversationState, language: Language, intent_id: str, cluster_id: str | None
+        self,
+        state: ConversationState,
+        language: Language,
+        intent_id: str,
+        cluster_id: str | None,
+        *,
+        detailed: bool = False,
     ) -> Reply:
         """The answer to an intent, with the cluster it is about when there is one."""
-        cluster: Cluster | None = (
+        cluster = (
             self.knowledge.cluster(cluster_id)
             if cluster_id and self.knowledge.has_cluster(cluster_id)
             else None
         )
-        intent: Intent = self.knowledge.intent(intent_id)
+        intent = self.knowledge.intent(intent_id)
+        state.subject.intent = intent_id
         if cluster is not None:
-            state.last_cluster = cluster.id
+            state.about(cluster=cluster.id)
         if intent_id == "cluster_info" and cluster is not None:
-            return self.answers.cluster_card(language, cluster)
+            return self.answers.cluster_card(language, cluster, detailed=detailed)
         if intent_id == "list_clusters":
             return self.answers.cluster_list(language, intent)
         if intent_id == "recommend_cluster":
             state.awaiting_activity = True
-        return self.answers.intent_answer(language, intent, cluster)
+        return self.answers.intent_answer(language, intent, cluster, detailed=detailed)
 
     # -- buttons --------------------------------------------------------------------------------
 
-    async def on_action(self, user: UserRef, state: ConversationState, action: str) -> list[Reply]:
+    async def on_action(self, user: UserRef, state: ConversationState, data: str) -> list[Reply]:
         """Answer a button press. Unknown or forged actions get a short notice and the menu."""
         language = await self.language_for(user, state)
-        kind, _, rest = action.partition(":")
-        argument, _, extra = rest.partition(":")
-        if kind in JOIN_ACTIONS:
-            return await self._join_action(user, state, language, action)
-        if kind in ("fy", "fn") and not rest:
-            return await self._forget(user, state, language, confirmed=kind == "fy")
-        if kind == "m" and not rest:
-            return [self.answers.main_menu(language)]
-        if kind == "cl" and not rest:
-            return [self.answer_intent(state, language, "list_clusters", None)]
-        if kind == "c" and self.knowledge.has_cluster(argument) and not extra:
-            return [self.answer_intent(state, language, "cluster_info", argument)]
-        if kind == "r" and not rest:
-            return [self.answer_intent(state, language, "recommend_cluster", None)]
-        if kind == "i" and self.knowledge.has_intent(argument):
-            if extra and not self.knowledge.has_cluster(extra):
-                return [self.answers.stale(language)]
-            if argument == "how_to_join":
-                return [
-                    self.answer_intent(state, language, argument, extra or None),
-                    *self.start_join(state, language, extra or state.last_cluster),
-                ]
-            return [self.answer_intent(state, language, argument, extra or None)]
-        if kind == "j" and (not argument or self.knowledge.has_cluster(argument)) and not extra:
-            return self.start_join(state, language, argument or state.last_cluster)
-        if kind == "l" and not rest:
-            return [self.answers.language_menu(language)]
-        if kind == "l" and argument in LANGUAGES and not extra:
-            return [await self.set_language(user, state, argument)]
+        kb = self.knowledge
+        match parse_action(data):
+            case JoinAction() as action:
+                return await self._join_action(user, state, language, action)
+            case Forget(confirmed):
+                return await self._forget(user, state, language, confirmed=confirmed)
+            case ShowMenu():
+                return [self.answers.main_menu(language)]
+            case ShowClusterList():
+                return [self.answer_intent(state, language, "list_clusters", None)]
+            case ShowCluster(cluster) if kb.has_cluster(cluster):
+                return [self.answer_intent(state, language, "cluster_info", cluster)]
+            case AskRecommendation():
+                return [self.answer_intent(state, language, "recommend_cluster", None)]
+            case ShowIntent(intent, cluster) | ShowMore(intent, cluster) as shown if kb.has_intent(
+                intent
+            ) and (cluster is None or kb.has_cluster(cluster)):
+                detailed = isinstance(shown, ShowMore)
+                return [self.answer_intent(state, language, intent, cluster, detailed=detailed)]
+            case StartJoin(cluster) if cluster is None or kb.has_cluster(cluster):
+                return self.start_join(state, language, cluster or state.last_cluster)
+            case ChooseLanguage(None):
+                return [self.answers.language_menu(language)]
+            case ChooseLanguage(chosen) if chosen is not None:
+                return [await self.set_language(user, state, chosen)]
+            case RequestStatus(reference):
+                return await self.requests.status(
+                    user.id, state, reference, language, change=False
+                )
+            case CorrectRequest(reference):
+                replies = await self.requests.ask_correction(user.id, state, reference, language)
+                return replies or [self.answers.stale(language)]
         return [self.answers.stale(language)]
 
     async def _join_action(
-        self, user: UserRef, state: ConversationState, language: Language, action: str
+        self, user: UserRef, state: ConversationState, language: Language, action: JoinAction
     ) -> list[Reply]:
-        kind, _, value = action.partition(":")
-        if kind == "jok":
-            finished, replies = await self.join_flow.confirm(state.join, value, language, user.id)
+        if action.kind == "jok":
+            finished, replies = await self.join_flow.confirm(
+                state.join, action.value, language, user.id
+            )
             if finished:
                 state.join = None
             return replies or [self.answers.stale(language)]
-        if state.join is None or self.join_flow.is_idle(state.join):
+        request = state.join
+        if request is None or self.join_flow.is_idle(request):
             state.join = None
             return [self.answers.stale(language)]
-        if kind == "jx":
+        if action.kind == "jx":
             state.join = None
             return [self.answers.cancelled(language, True)]
-        if kind == "jr":
-            return [self.join_flow.prompt(state.join, language)]
-        replies = await self.join_flow.on_action(state.join, action, language, user.id)
+        replies = await self.join_flow.on_action(request, action, language)
         if not replies:
             # A button from an earlier step: say so, and ask the current question again.
             return [
                 self.answers.notice(language, "stale_button_flow"),
-                self.join_flow.prompt(state.join, language),
+                self.join_flow.prompt(request, language),
             ]
-        return self._after_flow(state, replies)
+        return replies
 
     def start_join(
         self, state: ConversationState, language: Language, cluster_id: str | None
@@ -353,10 +554,9 @@ class Dialogue:
                 self.join_flow.prompt(state.join, language),
             ]
         cluster = cluster_id if cluster_id and self.knowledge.has_cluster(cluster_id) else None
-        if cluster is not None:
-            state.last_cluster = cluster
+        state.about(cluster=cluster)
         state.join, prompt = self.join_flow.start(cluster, language)
-        return [prompt]
+        return [tagged(prompt, "start_join", cluster)]
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -384,16 +584,13 @@ class Dialogue:
     ) -> list[Reply]:
         """The commands every user has."""
         language = await self.language_for(user, state)
+        simple = {"help": "help", "clusters": "list_clusters", "privacy": "privacy"}
         if command == "start":
             return await self.on_start(user, state, argument)
-        if command == "help":
-            return [self.answer_intent(state, language, "help", None)]
-        if command == "clusters":
-            return [self.answer_intent(state, language, "list_clusters", None)]
+        if command in simple:
+            return [self.answer_intent(state, language, simple[command], None)]
         if command == "language":
             return [self.answers.language_menu(language)]
-        if command == "privacy":
-            return [self.answer_intent(state, language, "privacy", None)]
         if command == "join":
             return self.start_join(state, language, argument.strip().lower() or None)
         if command == "mydata":
@@ -401,9 +598,12 @@ class Dialogue:
         if command == "forget":
             return [self.answers.forget_confirmation(language)]
         if command == "cancel":
-            had_something = state.awaiting_activity or state.join is not None
+            had_something = (
+                state.awaiting_activity or state.join is not None or state.correcting is not None
+            )
             state.awaiting_activity = False
             state.join = None
+            state.correcting = None
             return [self.answers.cancelled(language, had_something)]
         return [self.unknown_command(language)]
 

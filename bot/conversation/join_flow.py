@@ -1,22 +1,33 @@
 """The guided join request: one step per question, validated, resumable, stored with consent.
 
-The flow is a small state machine (diagram: `join_flow.mmd` beside it). Its state is a plain dict
-inside `ConversationState.join`, so it is persisted with the rest of the conversation and
-survives a restart at the same step. It knows nothing of Telegram: the terminal chat runs the
-very same steps. Buttons carry short actions (`jt:sme`, `jb`…) checked against the current
-step, so a stale or forged button changes nothing.
+The flow is a small state machine (diagram: `join_flow.mmd` beside it) over a typed
+`JoinRequest` (`state.py`), persisted with the rest of the conversation so that it survives a
+restart at the same step. Each step's typed answer and each button kind is handled by its own
+function, found in a table. It knows nothing of Telegram: the terminal chat runs the very same
+steps. Buttons carry short actions (`jt:sme`, `jb`…) checked against the current step, so a
+stale or forged button changes nothing.
+
+The dialogue decides first whether a message is an answer at all (a question, a cancel or a
+correction is not); only then does it reach `on_text` here.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from enum import IntEnum
-from typing import Any
 
+from bot.conversation.actions import JoinAction
+from bot.conversation.join_prompts import (
+    CONSENT_VERSION,
+    FIELD_OF_STEP,
+    OPTIONAL_STEPS,
+    STEP_OF_FIELD,
+    JoinPrompts,
+)
+from bot.conversation.message_cues import words
+from bot.conversation.state import JoinRequest, Step
 from bot.leads.model import CompanyType, Consent, Lead, Location, NewLead
 from bot.leads.validation import (
     ACTIVITY_MAX_LENGTH,
@@ -39,46 +50,20 @@ from bot.storage.lead_store import LeadStore
 from knowledge.model import KnowledgeBase, Language
 from knowledge.text_folding import fold
 
+__all__ = ["CONSENT_VERSION", "IDLE_LIMIT", "JoinFlow", "LeadCreated", "Step"]
+
 _LOGGER = logging.getLogger(__name__)
 
-# Bump when the consent text changes: each lead stores the version its contact agreed to.
-CONSENT_VERSION = "2026-11-26"
 IDLE_LIMIT = timedelta(minutes=30)
 RECOMMENDATIONS_SHOWN = 2
-
-
-class Step(IntEnum):
-    """The steps, in the order they are asked."""
-
-    CLUSTER = 1
-    DESCRIBE_ACTIVITY = 2  # "Not sure": describe the activity, get the two best clusters
-    COMPANY_NAME = 3
-    ENTERPRISE_NUMBER = 4
-    ACTIVITY = 5
-    COMPANY_TYPE = 6
-    LOCATION = 7
-    CONTACT_NAME = 8
-    EMAIL = 9
-    PHONE = 10
-    CONSENT = 11
-    SUMMARY = 12
-    EDIT = 13  # choosing which answer to change
-
-
-# The answer each step fills in; the summary lists them in this order.
-FIELD_OF_STEP: dict[Step, str] = {
-    Step.CLUSTER: "cluster",
-    Step.COMPANY_NAME: "company_name",
-    Step.ENTERPRISE_NUMBER: "enterprise_number",
-    Step.ACTIVITY: "activity",
-    Step.COMPANY_TYPE: "company_type",
-    Step.LOCATION: "location",
-    Step.CONTACT_NAME: "contact_name",
-    Step.EMAIL: "email",
-    Step.PHONE: "phone",
+VALIDATORS: dict[Step, Callable[[str | None], Validation]] = {
+    Step.COMPANY_NAME: lambda t: validate_free_text(t, max_length=COMPANY_NAME_MAX_LENGTH),
+    Step.ACTIVITY: lambda t: validate_free_text(t, max_length=ACTIVITY_MAX_LENGTH),
+    Step.CONTACT_NAME: lambda t: validate_free_text(t, max_length=CONTACT_NAME_MAX_LENGTH),
+    Step.ENTERPRISE_NUMBER: validate_enterprise_number,
+    Step.EMAIL: validate_email,
+    Step.PHONE: validate_phone,
 }
-STEP_OF_FIELD = {field: step for step, field in FIELD_OF_STEP.items()}
-OPTIONAL_STEPS = frozenset({Step.ENTERPRISE_NUMBER, Step.PHONE})
 FREE_TEXT_LIMITS = {
     Step.COMPANY_NAME: COMPANY_NAME_MAX_LENGTH,
     Step.ACTIVITY: ACTIVITY_MAX_LENGTH,
@@ -97,12 +82,15 @@ ORDER = [
     Step.CONSENT,
     Step.SUMMARY,
 ]
+_YES = frozenset("oui yes ok okay accepte agree daccord".split())
+_NO = frozenset("non no refuse disagree".split())
 
 LeadCreated = Callable[[Lead], Awaitable[None]]
+Replies = list[Reply]
 
 
 class JoinFlow:
-    """Runs the join flow on a state dict; every method returns the replies to show."""
+    """Runs the join flow on a `JoinRequest`; every method returns the replies to show."""
 
     def __init__(
         self,
@@ -116,179 +104,89 @@ class JoinFlow:
     ) -> None:
         self._kb = knowledge
         self._matcher = matcher
-        self._catalogue = catalogue
+        self.prompts = JoinPrompts(knowledge, catalogue)
         self.leads = leads
         self.on_lead_created = on_lead_created
         self._clock = clock
+        self._text_steps: dict[Step, Callable[[JoinRequest, str, Language], Replies]] = {
+            Step.CLUSTER: self._cluster_typed,
+            Step.DESCRIBE_ACTIVITY: self._recommend,
+            Step.COMPANY_TYPE: self._choice_typed,
+            Step.LOCATION: self._choice_typed,
+            Step.CONSENT: self._consent_typed,
+        }
+        self._buttons: dict[str, Callable[[JoinRequest, str, Language], Replies]] = {
+            "jb": self._back,
+            "jc": self._cluster_button,
+            "js": self._skip,
+            "jt": self._company_type,
+            "jl": self._location,
+            "jy": self._consent_given,
+            "jn": self._consent_refused,
+            "jed": self._edit,
+            "je": self._edit_field,
+            "jr": lambda request, _value, language: [self.prompt(request, language)],
+        }
 
     def _t(self, language: Language, key: str, **values: object) -> str:
-        return self._catalogue.text(language, key, **values)
+        return self.prompts.t(language, key, **values)
+
+    def prompt(self, request: JoinRequest, language: Language, error: str | None = None) -> Reply:
+        return self.prompts.prompt(request, language, error)
 
     # -- entering and leaving -------------------------------------------------------------------
 
-    def start(self, cluster_id: str | None, language: Language) -> tuple[dict[str, Any], Reply]:
-        """A fresh flow, at the company name when the cluster is known, else at the cluster."""
-        flow: dict[str, Any] = {
-            "step": int(Step.CLUSTER),
-            "answers": {},
-            "history": [],
-            "editing": False,
-            "key": secrets.token_hex(8),  # identifies this request's Confirm, see `confirm`
-            "updated": self._clock().isoformat(),
-        }
+    def start(self, cluster_id: str | None, language: Language) -> tuple[JoinRequest, Reply]:
+        """A fresh request, at the company name when the cluster is known, else at the cluster."""
+        request = JoinRequest(updated=self._clock())
         if cluster_id and self._kb.has_cluster(cluster_id):
-            flow["answers"]["cluster"] = cluster_id
-            self._go(flow, Step.COMPANY_NAME)
-        return flow, self.prompt(flow, language)
+            request.answers.cluster = cluster_id
+            request.go(Step.COMPANY_NAME)
+        return request, self.prompt(request, language)
 
-    def is_idle(self, flow: dict[str, Any]) -> bool:
-        """Whether the user left the flow alone for longer than the idle limit."""
-        try:
-            updated = datetime.fromisoformat(str(flow.get("updated")))
-        except ValueError:
-            return True
-        return self._clock() - updated > IDLE_LIMIT
+    def is_idle(self, request: JoinRequest) -> bool:
+        """Whether the user left the request alone for longer than the idle limit."""
+        return self._clock() - request.updated > IDLE_LIMIT
+
+    def touch(self, request: JoinRequest) -> None:
+        request.updated = self._clock()
 
     def expired_notice(self, language: Language) -> Reply:
-        return self._with_menu(language, "join.expired")
+        return self.prompts.with_menu(language, "join.expired")
 
-    def _with_menu(self, language: Language, key: str, **values: object) -> Reply:
-        builder = ReplyBuilder().paragraph(self._t(language, key, **values))
-        builder.buttons(
-            Button(self._t(language, "menu.join"), "j"),
-            Button(self._t(language, "menu.main"), "m"),
-        )
-        return builder.build()
+    def takes_free_text(self, request: JoinRequest) -> bool:
+        """Whether the current step waits for typed text (not a button)."""
+        return request.step in VALIDATORS or request.step is Step.DESCRIBE_ACTIVITY
 
-    # -- state helpers --------------------------------------------------------------------------
+    def accepts(self, request: JoinRequest, text: str) -> bool:
+        """Whether `text` is a valid answer to the current step as it stands."""
+        validator = VALIDATORS.get(request.step)
+        if validator is not None:
+            return isinstance(validator(text), Valid)
+        if request.step is Step.DESCRIBE_ACTIVITY:
+            return isinstance(validate_free_text(text, max_length=ACTIVITY_MAX_LENGTH), Valid)
+        if request.step is Step.CLUSTER:
+            return self._named_cluster(text) is not None
+        if request.step in (Step.COMPANY_TYPE, Step.LOCATION):
+            return self._typed_choice(request.step, text) is not None
+        return False
 
-    @staticmethod
-    def step_of(flow: dict[str, Any]) -> Step:
-        try:
-            return Step(int(flow.get("step", Step.CLUSTER)))
-        except ValueError:
-            return Step.CLUSTER
-
-    def _go(self, flow: dict[str, Any], step: Step) -> None:
-        current = self.step_of(flow)
-        if current != step:
-            flow["history"] = [*flow.get("history", []), int(current)][-20:]
-        flow["step"] = int(step)
-
-    def _next(self, flow: dict[str, Any]) -> None:
+    def _next(self, request: JoinRequest) -> None:
         """After an answer: back to the summary when editing, else the next unanswered step."""
-        if flow.get("editing"):
-            flow["editing"] = False
-            self._go(flow, Step.SUMMARY)
+        if request.editing:
+            request.editing = False
+            # Consent comes before the summary: a request reviewed after a refusal asks again.
+            request.go(Step.SUMMARY if request.answers.consent_at else Step.CONSENT)
             return
-        current = self.step_of(flow)
-        position = ORDER.index(current) if current in ORDER else 0
-        answers = flow["answers"]
+        position = ORDER.index(request.step) if request.step in ORDER else 0
         for step in ORDER[position + 1 :]:
             # An activity given under "Not sure" is not asked again.
-            if step is Step.ACTIVITY and answers.get("activity"):
+            if step is Step.ACTIVITY and request.answers.activity:
                 continue
-            self._go(flow, step)
+            request.go(step)
             return
 
-    # -- prompts --------------------------------------------------------------------------------
-
-    def _controls(self, builder: ReplyBuilder, language: Language, flow: dict[str, Any]) -> None:
-        row = []
-        if flow.get("history") or flow.get("editing"):
-            row.append(Button(self._t(language, "join.back"), "jb"))
-        row.append(Button(self._t(language, "join.cancel"), "jx"))
-        builder.buttons(*row)
-
-    def prompt(self, flow: dict[str, Any], language: Language, error: str | None = None) -> Reply:
-        """The question of the current step (with `error` above it after a wrong answer)."""
-        step = self.step_of(flow)
-        builder = ReplyBuilder()
-        if error:
-            builder.bold(error).paragraph()
-        answers = flow["answers"]
-        cluster_id = answers.get("cluster")
-        if step is Step.CLUSTER:
-            builder.paragraph(self._t(language, "join.ask.cluster"))
-            clusters = list(self._kb.clusters)
-            for index in range(0, len(clusters), 2):
-                builder.buttons(
-                    *(Button(c.name, f"jc:{c.id}") for c in clusters[index : index + 2])
-                )
-            builder.buttons(Button(self._t(language, "join.not_sure"), "jc:?"))
-            self._controls(builder, language, flow)  # Back too when changing it from the summary
-            return builder.build()
-        if step is Step.DESCRIBE_ACTIVITY:
-            builder.paragraph(self._t(language, "join.ask.describe"))
-        elif step is Step.SUMMARY:
-            return self._summary(flow, language, builder)
-        elif step is Step.EDIT:
-            builder.paragraph(self._t(language, "join.ask.edit"))
-            builder.button_column(
-                [
-                    Button(self._t(language, f"join.field.{field}"), f"je:{field}")
-                    for field in FIELD_OF_STEP.values()
-                ]
-            )
-            builder.buttons(Button(self._t(language, "join.back"), "jb"))
-            return builder.build()
-        elif step is Step.CONSENT:
-            builder.paragraph(self._t(language, "join.ask.consent"))
-            builder.italic(self._t(language, "join.consent_text")).paragraph()
-            builder.paragraph(self._t(language, "join.consent_version", version=CONSENT_VERSION))
-            builder.buttons(
-                Button(self._t(language, "join.agree"), "jy"),
-                Button(self._t(language, "join.disagree"), "jn"),
-            )
-        else:
-            if step is Step.COMPANY_NAME and cluster_id and not flow.get("editing"):
-                name = self._kb.cluster(cluster_id).name
-                builder.paragraph(self._t(language, "join.chosen", name=name))
-            builder.paragraph(self._t(language, f"join.ask.{FIELD_OF_STEP[step]}"))
-            if step is Step.COMPANY_TYPE:
-                builder.button_column(
-                    [
-                        Button(self._t(language, f"join.type.{t.value}"), f"jt:{t.value}")
-                        for t in CompanyType
-                    ]
-                )
-            if step is Step.LOCATION:
-                builder.button_column(
-                    [
-                        Button(self._t(language, f"join.location.{p.value}"), f"jl:{p.value}")
-                        for p in Location
-                    ]
-                )
-            if step in OPTIONAL_STEPS:
-                builder.buttons(Button(self._t(language, "join.skip"), "js"))
-        self._controls(builder, language, flow)
-        return builder.build()
-
-    def _display(self, flow: dict[str, Any], field: str, language: Language) -> str:
-        value = flow["answers"].get(field)
-        if value is None or value == "":
-            return self._t(language, "join.not_given")
-        if field == "cluster":
-            return str(self._kb.cluster(value).name) if self._kb.has_cluster(value) else "?"
-        if field == "company_type":
-            return self._t(language, f"join.type.{value}")
-        if field == "location":
-            return self._t(language, f"join.location.{value}")
-        return str(value)
-
-    def _summary(self, flow: dict[str, Any], language: Language, builder: ReplyBuilder) -> Reply:
-        builder.paragraph(self._t(language, "join.ask.summary"))
-        for field in FIELD_OF_STEP.values():
-            label = self._t(language, "join.label", field=self._t(language, f"join.field.{field}"))
-            builder.bold(label + " ").text(self._display(flow, field, language)).line()
-        builder.buttons(Button(self._t(language, "join.confirm"), f"jok:{flow['key']}"))
-        builder.buttons(
-            Button(self._t(language, "join.edit"), "jed"),
-            Button(self._t(language, "join.cancel"), "jx"),
-        )
-        return builder.build()
-
-    # -- answers --------------------------------------------------------------------------------
+    # -- typed answers --------------------------------------------------------------------------
 
     def _error(self, language: Language, step: Step, error: FieldError) -> str:
         if error is FieldError.TOO_LONG and step in FREE_TEXT_LIMITS:
@@ -297,240 +195,295 @@ class JoinFlow:
             return self._t(language, "join.error.not_text")
         if error is FieldError.EMPTY:
             return self._t(language, "join.error.empty")
-        if step is Step.ENTERPRISE_NUMBER:
-            return self._t(language, "join.error.enterprise_number")
-        if step is Step.EMAIL:
-            return self._t(language, "join.error.email")
-        if step is Step.PHONE:
-            return self._t(language, "join.error.phone")
-        return self._t(language, "join.error.invalid_characters")
+        specific = {
+            Step.ENTERPRISE_NUMBER: "join.error.enterprise_number",
+            Step.EMAIL: "join.error.email",
+            Step.PHONE: "join.error.phone",
+        }
+        return self._t(language, specific.get(step, "join.error.invalid_characters"))
 
-    def _validate(self, step: Step, text: str | None) -> Validation:
-        if step in FREE_TEXT_LIMITS:
-            return validate_free_text(text, max_length=FREE_TEXT_LIMITS[step])
-        if step is Step.ENTERPRISE_NUMBER:
-            return validate_enterprise_number(text)
-        if step is Step.EMAIL:
-            return validate_email(text)
-        if step is Step.PHONE:
-            return validate_phone(text)
-        return Invalid(FieldError.NOT_TEXT)
-
-    def _choice_from_text(self, step: Step, text: str, language: Language) -> str | None:
-        """A typed answer to a button step: "SME", "pme", "Wallonie" also work."""
-        folded = fold(text)
-        if step is Step.COMPANY_TYPE:
-            options = {
-                fold(self._t(language, f"join.type.{t.value}")): t.value for t in CompanyType
-            }
-        elif step is Step.LOCATION:
-            options = {
-                fold(self._t(language, f"join.location.{p.value}")): p.value for p in Location
-            }
-        else:
-            return None
-        return options.get(folded)
+    def _miss(self, request: JoinRequest, language: Language, key: str) -> Replies:
+        request.misses += 1
+        return [self.prompt(request, language, self._t(language, key))]
 
     async def on_text(
-        self, flow: dict[str, Any], text: str | None, language: Language, user_id: int
-    ) -> list[Reply]:
+        self, request: JoinRequest, text: str | None, language: Language, user_id: int
+    ) -> Replies:
         """An answer typed (or a sticker sent) at the current step."""
-        flow["updated"] = self._clock().isoformat()
-        step = self.step_of(flow)
-        if step is Step.CLUSTER:
-            named = self._matcher.match(text or "").cluster if text else None
-            if named is not None:
-                return self._choose_cluster(flow, named, language)
-            return [self.prompt(flow, language, self._t(language, "join.error.pick_cluster"))]
-        if step is Step.DESCRIBE_ACTIVITY:
-            return self._recommend(flow, text, language)
-        if step in (Step.COMPANY_TYPE, Step.LOCATION):
-            choice = self._choice_from_text(step, text or "", language)
-            if choice is None:
-                return [self.prompt(flow, language, self._t(language, "join.error.use_buttons"))]
-            return await self.on_action(
-                flow, f"{'jt' if step is Step.COMPANY_TYPE else 'jl'}:{choice}", language, user_id
-            )
-        if step in (Step.CONSENT, Step.SUMMARY, Step.EDIT):
-            return [self.prompt(flow, language, self._t(language, "join.error.use_buttons"))]
-        result = self._validate(step, text)
+        self.touch(request)
+        if text is None and request.step not in VALIDATORS:
+            return self._miss(request, language, "join.error.not_text")
+        handler = self._text_steps.get(request.step)
+        if handler is not None and text is not None:
+            return handler(request, text, language)
+        validator = VALIDATORS.get(request.step)
+        if validator is None:
+            return self._miss(request, language, "join.error.use_buttons")
+        result = validator(text)
         if isinstance(result, Invalid):
-            return [self.prompt(flow, language, self._error(language, step, result.error))]
+            request.misses += 1
+            return [
+                self.prompt(request, language, self._error(language, request.step, result.error))
+            ]
         assert isinstance(result, Valid)
-        flow["answers"][FIELD_OF_STEP[step]] = result.value
-        self._next(flow)
-        return [self.prompt(flow, language)]
+        request.answers.set(FIELD_OF_STEP[request.step], result.value)
+        self._next(request)
+        return [self.prompt(request, language)]
+
+    def _named_cluster(self, text: str) -> str | None:
+        return self._matcher.match(text).cluster if text.strip() else None
+
+    def _cluster_typed(self, request: JoinRequest, text: str, language: Language) -> Replies:
+        named = self._named_cluster(text)
+        if named is None:
+            return self._miss(request, language, "join.error.pick_cluster")
+        return self._choose_cluster(request, named, language)
+
+    def _typed_choice(self, step: Step, text: str) -> str | None:
+        """A typed answer to a button step: "SME", "pme", "Wallonie" also work."""
+        folded = fold(text).strip(" .!")
+        languages: tuple[Language, ...] = ("fr", "en")
+        if step is Step.COMPANY_TYPE:
+            values = [("type", t.value) for t in CompanyType]
+        else:
+            values = [("location", p.value) for p in Location]
+        for language in languages:
+            for group, value in values:
+                if fold(self._t(language, f"join.{group}.{value}")) == folded:
+                    return value
+        return None
+
+    def _choice_typed(self, request: JoinRequest, text: str, language: Language) -> Replies:
+        choice = self._typed_choice(request.step, text)
+        if choice is None:
+            return self._miss(request, language, "join.error.use_buttons")
+        if request.step is Step.COMPANY_TYPE:
+            return self._company_type(request, choice, language)
+        return self._location(request, choice, language)
+
+    def _consent_typed(self, request: JoinRequest, text: str, language: Language) -> Replies:
+        said = set(words(text))
+        if said & _YES and not said & _NO:
+            return self._consent_given(request, "", language)
+        if said & _NO and not said & _YES:
+            return self._consent_refused(request, "", language)
+        return self._miss(request, language, "join.error.use_buttons")
 
     def _choose_cluster(
-        self, flow: dict[str, Any], cluster_id: str, language: Language
-    ) -> list[Reply]:
-        flow["answers"]["cluster"] = cluster_id
-        self._next(flow) if flow.get("editing") else self._go(flow, Step.COMPANY_NAME)
-        return [self.prompt(flow, language)]
+        self, request: JoinRequest, cluster_id: str, language: Language
+    ) -> Replies:
+        request.answers.cluster = cluster_id
+        if request.editing:
+            self._next(request)
+        else:
+            request.go(Step.COMPANY_NAME)
+        return [self.prompt(request, language)]
 
-    def _recommend(
-        self, flow: dict[str, Any], text: str | None, language: Language
-    ) -> list[Reply]:
+    def _recommend(self, request: JoinRequest, text: str, language: Language) -> Replies:
         result = validate_free_text(text, max_length=ACTIVITY_MAX_LENGTH)
         if isinstance(result, Invalid):
             return [
-                self.prompt(flow, language, self._error(language, Step.ACTIVITY, result.error))
+                self.prompt(request, language, self._error(language, Step.ACTIVITY, result.error))
             ]
         assert isinstance(result, Valid)
-        if not flow["answers"].get("activity"):
+        if not request.answers.activity:
             # The description doubles as the activity, but never replaces one already given.
-            flow["answers"]["activity"] = result.value
+            request.answers.activity = result.value
         fits = self._matcher.recommend(result.value)[:RECOMMENDATIONS_SHOWN]
-        self._go(flow, Step.CLUSTER)
-        builder = ReplyBuilder()
+        request.go(Step.CLUSTER)
         if not fits:
-            builder.paragraph(self._t(language, "join.no_recommendation"))
-            return [builder.build(), self.prompt(flow, language)]
-        builder.paragraph(self._t(language, "join.recommended"))
+            notice = ReplyBuilder().paragraph(self._t(language, "join.no_recommendation"))
+            return [notice.build(), self.prompt(request, language)]
+        builder = ReplyBuilder().paragraph(self._t(language, "join.recommended"))
         for fit in fits:
             cluster = self._kb.cluster(fit.cluster_id)
             builder.bold(cluster.name).text(" — " + cluster.tagline[language]).paragraph()
-            builder.italic(
-                self._t(language, "recommend.because", keywords=", ".join(fit.keywords[:3]))
-            ).paragraph()
-            builder.buttons(
-                Button(self._t(language, "join.choose", name=cluster.name), f"jc:{cluster.id}")
-            )
+            keywords = ", ".join(fit.keywords[:3])
+            builder.italic(self._t(language, "recommend.because", keywords=keywords)).paragraph()
+            label = self._t(language, "join.choose", name=cluster.name)
+            builder.buttons(Button(label, f"jc:{cluster.id}"))
         builder.buttons(Button(self._t(language, "join.other_cluster"), "jc:!"))
         builder.buttons(Button(self._t(language, "join.cancel"), "jx"))
         return [builder.build()]
 
+    # -- corrections ----------------------------------------------------------------------------
+
+    def change_cluster(self, request: JoinRequest, cluster_id: str, language: Language) -> Replies:
+        """ "non pas twist, cap 2020" at any step: the cluster changes, the step stays."""
+        self.touch(request)
+        request.answers.cluster = cluster_id
+        name = self._kb.cluster(cluster_id).name
+        notice = ReplyBuilder().paragraph(self._t(language, "join.changed_cluster", name=name))
+        return [notice.build(), self.prompt(request, language)]
+
+    def why_asked(self, request: JoinRequest, language: Language) -> Replies:
+        """ "Why do you need my phone?": what this step's answer is for, then the step again."""
+        field = FIELD_OF_STEP.get(request.step, "other")
+        notice = ReplyBuilder().paragraph(self._t(language, f"join.why.{field}"))
+        return [notice.build(), self.prompt(request, language)]
+
+    # -- buttons --------------------------------------------------------------------------------
+
     async def on_action(
-        self, flow: dict[str, Any], action: str, language: Language, user_id: int
-    ) -> list[Reply]:
+        self, request: JoinRequest, action: JoinAction, language: Language
+    ) -> Replies:
         """A button pressed inside the flow. Returns [] when the action does not fit the step."""
-        flow["updated"] = self._clock().isoformat()
-        step = self.step_of(flow)
-        kind, _, value = action.partition(":")
-        answers = flow["answers"]
-        if kind == "jb" and not value:
-            return self._back(flow, language)
-        if kind == "jc" and step in (Step.CLUSTER, Step.DESCRIBE_ACTIVITY):
-            if value == "?":
-                self._go(flow, Step.DESCRIBE_ACTIVITY)
-                return [self.prompt(flow, language)]
-            if value == "!":
-                self._go(flow, Step.CLUSTER)
-                return [self.prompt(flow, language)]
-            if self._kb.has_cluster(value):
-                return self._choose_cluster(flow, value, language)
-        if kind == "js" and not value and step in OPTIONAL_STEPS:
-            answers[FIELD_OF_STEP[step]] = None
-            self._next(flow)
-            return [self.prompt(flow, language)]
-        if kind == "jt" and step is Step.COMPANY_TYPE and value in {t.value for t in CompanyType}:
-            answers["company_type"] = value
-            self._next(flow)
-            return [self.prompt(flow, language)]
-        if kind == "jl" and step is Step.LOCATION and value in {p.value for p in Location}:
-            answers["location"] = value
-            replies = []
-            if value == Location.ABROAD.value:
-                # Foreign companies are welcome: show what the knowledge base says about it.
-                eligibility = self._kb.intent("eligibility")
-                replies.append(
-                    ReplyBuilder()
-                    .paragraph(self._t(language, "join.abroad"))
-                    .paragraphs(eligibility.answer[language])
-                    .build()
-                )
-            self._next(flow)
-            return [*replies, self.prompt(flow, language)]
-        if kind == "jy" and not value and step is Step.CONSENT:
-            answers["consent_at"] = self._clock().isoformat()
-            answers["consent_language"] = language
-            self._next(flow)
-            return [self.prompt(flow, language)]
-        if kind == "jn" and not value and step is Step.CONSENT:
-            # No consent, no storage: the answers are dropped here and now.
-            flow["done"] = True
-            return [self._with_menu(language, "join.no_consent")]
-        if kind == "jed" and not value and step is Step.SUMMARY:
-            self._go(flow, Step.EDIT)
-            return [self.prompt(flow, language)]
-        if kind == "je" and step is Step.EDIT and value in STEP_OF_FIELD:
-            flow["editing"] = True
-            self._go(flow, STEP_OF_FIELD[value])
-            return [self.prompt(flow, language)]
+        handler = self._buttons.get(action.kind)
+        if handler is None:
+            return []
+        self.touch(request)
+        return handler(request, action.value, language)
+
+    def _back(self, request: JoinRequest, value: str, language: Language) -> Replies:
+        if value:
+            return []
+        if request.editing or request.step is Step.EDIT:
+            request.editing = False
+            request.step = Step.SUMMARY if request.answers.consent_at else Step.CONSENT
+        elif request.history:
+            request.step = request.history.pop()
+            request.misses = 0
+        return [self.prompt(request, language)]
+
+    def _cluster_button(self, request: JoinRequest, value: str, language: Language) -> Replies:
+        if request.step not in (Step.CLUSTER, Step.DESCRIBE_ACTIVITY):
+            return []
+        if value in ("?", "!"):
+            request.go(Step.DESCRIBE_ACTIVITY if value == "?" else Step.CLUSTER)
+            return [self.prompt(request, language)]
+        if self._kb.has_cluster(value):
+            return self._choose_cluster(request, value, language)
         return []
 
-    def _back(self, flow: dict[str, Any], language: Language) -> list[Reply]:
-        history = list(flow.get("history", []))
-        if flow.get("editing") or self.step_of(flow) is Step.EDIT:
-            flow["editing"] = False
-            flow["step"] = int(Step.SUMMARY)
-        elif history:
-            flow["step"] = history.pop()
-            flow["history"] = history
-        return [self.prompt(flow, language)]
+    def _skip(self, request: JoinRequest, value: str, language: Language) -> Replies:
+        if value or request.step not in OPTIONAL_STEPS:
+            return []
+        request.answers.set(FIELD_OF_STEP[request.step], None)
+        self._next(request)
+        return [self.prompt(request, language)]
+
+    def _company_type(self, request: JoinRequest, value: str, language: Language) -> Replies:
+        if request.step is not Step.COMPANY_TYPE or value not in {t.value for t in CompanyType}:
+            return []
+        request.answers.company_type = value
+        self._next(request)
+        return [self.prompt(request, language)]
+
+    def _location(self, request: JoinRequest, value: str, language: Language) -> Replies:
+        if request.step is not Step.LOCATION or value not in {p.value for p in Location}:
+            return []
+        request.answers.location = value
+        replies = []
+        if value == Location.ABROAD.value:
+            # The seed makes setting up in Wallonia the condition: say so before going on.
+            eligibility = self._kb.intent("eligibility")
+            replies.append(
+                ReplyBuilder()
+                .paragraph(self._t(language, "join.abroad"))
+                .paragraphs(eligibility.answer[language])
+                .build()
+            )
+        self._next(request)
+        return [*replies, self.prompt(request, language)]
+
+    def _consent_given(self, request: JoinRequest, value: str, language: Language) -> Replies:
+        if value or request.step is not Step.CONSENT:
+            return []
+        request.answers.consent_at = self._clock().isoformat()
+        request.answers.consent_language = language
+        request.declined = False
+        self._next(request)
+        return [self.prompt(request, language)]
+
+    def _consent_refused(self, request: JoinRequest, value: str, language: Language) -> Replies:
+        if value or request.step is not Step.CONSENT:
+            return []
+        # Nothing is stored as a lead; the answers stay in this conversation for the idle
+        # limit only, so that a refusal by mistake does not cost nine answers.
+        request.declined = True
+        return [self.prompt(request, language)]
+
+    def _edit(self, request: JoinRequest, value: str, language: Language) -> Replies:
+        allowed = request.step is Step.SUMMARY or (
+            request.step is Step.CONSENT and request.declined
+        )
+        if value or not allowed:
+            return []
+        request.go(Step.EDIT)
+        return [self.prompt(request, language)]
+
+    def _edit_field(self, request: JoinRequest, value: str, language: Language) -> Replies:
+        if request.step is not Step.EDIT or value not in STEP_OF_FIELD:
+            return []
+        request.editing = True
+        request.go(STEP_OF_FIELD[value])
+        return [self.prompt(request, language)]
 
     # -- confirmation -------------------------------------------------------------------------
 
     async def confirm(
-        self, flow: dict[str, Any] | None, key: str, language: Language, user_id: int
-    ) -> tuple[bool, list[Reply]]:
-        """Store the lead. Returns (flow finished, replies).
+        self, request: JoinRequest | None, key: str, language: Language, user_id: int
+    ) -> tuple[bool, Replies]:
+        """Store the lead. Returns (request finished, replies).
 
-        The Confirm button carries the flow's key, which is also the lead's submission key:
+        The Confirm button carries the request's key, which is also the lead's submission key:
         a second press, a replay after a crash, or a press on an old summary finds the lead
         already stored instead of creating another.
         """
-        if flow is None or flow.get("key") != key or self.step_of(flow) is not Step.SUMMARY:
+        if request is None or request.key != key or request.step is not Step.SUMMARY:
             existing = await self.leads.get_by_submission_key(key) if key else None
             if existing is not None:
+                reference = existing.reference
                 return False, [
-                    self._with_menu(language, "join.already", reference=existing.reference)
+                    self.prompts.with_menu(language, "join.already", reference=reference)
                 ]
             return False, []
-        answers = flow["answers"]
         try:
-            new = self._new_lead(answers, user_id, language)
-        except (KeyError, ValueError):
+            new = self._new_lead(request, user_id, language)
+        except (TypeError, ValueError):
             # An answer is missing (an old or hand-edited state): go over the summary again.
-            return False, [self.prompt(flow, language, self._t(language, "join.error.incomplete"))]
+            return False, [
+                self.prompt(request, language, self._t(language, "join.error.incomplete"))
+            ]
         try:
             result = await self.leads.submit(new, key)
         except sqlite3.Error:
             _LOGGER.exception("could not store a lead")
-            return False, [self.prompt(flow, language, self._t(language, "try_later"))]
+            return False, [self.prompt(request, language, self._t(language, "try_later"))]
+        reference = result.lead.reference
         if not result.created:
-            return True, [
-                self._with_menu(language, "join.already", reference=result.lead.reference)
-            ]
+            return True, [self.prompts.with_menu(language, "join.already", reference=reference)]
         if self.on_lead_created is not None:
             try:
                 await self.on_lead_created(result.lead)
             except Exception:  # the lead is stored; notifying staff is retried later
                 _LOGGER.exception("could not schedule the staff notification")
-        cluster = self._kb.cluster(result.lead.cluster_id)
+        name = self._kb.cluster(result.lead.cluster_id).name
         return True, [
-            self._with_menu(
-                language, "join.done", reference=result.lead.reference, name=cluster.name
-            )
+            self.prompts.with_menu(language, "join.done", reference=reference, name=name)
         ]
 
-    def _new_lead(self, answers: dict[str, Any], user_id: int, language: Language) -> NewLead:
-        consent_language: Language = "fr" if answers.get("consent_language") == "fr" else "en"
+    def _new_lead(self, request: JoinRequest, user_id: int, language: Language) -> NewLead:
+        answers = request.answers
+        required = (answers.cluster, answers.company_name, answers.activity, answers.contact_name)
+        if not all(required) or not answers.email or not answers.consent_at:
+            raise ValueError("incomplete request")
+        consent_language: Language = answers.consent_language or language
         return NewLead(
             user_id=user_id,
-            cluster_id=str(answers["cluster"]),
-            company_name=str(answers["company_name"]),
-            enterprise_number=answers.get("enterprise_number"),
-            activity=str(answers["activity"]),
-            company_type=CompanyType(answers["company_type"]),
-            location=Location(answers["location"]),
-            contact_name=str(answers["contact_name"]),
-            email=str(answers["email"]),
-            phone=answers.get("phone"),
+            cluster_id=str(answers.cluster),
+            company_name=str(answers.company_name),
+            enterprise_number=answers.enterprise_number,
+            activity=str(answers.activity),
+            company_type=CompanyType(str(answers.company_type)),
+            location=Location(str(answers.location)),
+            contact_name=str(answers.contact_name),
+            email=answers.email,
+            phone=answers.phone,
             language=language,
             consent=Consent(
                 version=CONSENT_VERSION,
                 text=self._t(consent_language, "join.consent_text"),
-                given_at=datetime.fromisoformat(str(answers["consent_at"])),
+                given_at=datetime.fromisoformat(answers.consent_at),
             ),
         )

@@ -6,6 +6,8 @@ buttons, source line). Keeping it apart keeps the dialogue's rules short and rea
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import date
 
 from bot.leads.display import lead_fields, status_label
@@ -48,6 +50,37 @@ MORE_INTENT_ACTION = "mo"
 MORE_CLUSTER_ACTION = "mc"
 # How many keywords to quote back when explaining a recommendation.
 REASON_KEYWORDS = 3
+# A phone screen: the knowledge base's short parts stay under this (`wallonia-bot kb check`);
+# `short_part` cuts a text that has no short part of its own.
+SHORT_CHARS = 600
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def tagged(reply: Reply, topic: str | None, cluster: str | None = None) -> Reply:
+    """`reply`, marked with what it is about (never shown; statistics and tests read it)."""
+    return dataclasses.replace(reply, topic=topic, cluster=cluster)
+
+
+def short_part(text: str, limit: int = SHORT_CHARS) -> tuple[str, bool]:
+    """The first paragraphs of `text` that fit in `limit` characters (at least one sentence),
+    and whether anything was left out."""
+    paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+    kept: list[str] = []
+    used = 0
+    for paragraph in paragraphs:
+        if used + len(paragraph) > limit:
+            break
+        kept.append(paragraph)
+        used += len(paragraph) + 2
+    if not kept and paragraphs:
+        first = ""
+        for sentence in _SENTENCE_END.split(paragraphs[0]):
+            if first and len(first) + len(sentence) + 1 > limit:
+                break
+            first = f"{first} {sentence}".strip()
+        kept = [first[:limit]]
+    short = "\n\n".join(kept)
+    return short, len(short) < len("\n\n".join(paragraphs))
 
 
 class AnswerBuilder:
@@ -157,7 +190,7 @@ class AnswerBuilder:
         builder = ReplyBuilder().paragraph(self._t(language, "fallback"))
         builder.paragraph(self._t(language, "fallback_offer"))
         self._menu_buttons(builder, language)
-        return builder.build()
+        return tagged(builder.build(), "off_topic")
 
     def did_you_mean(
         self, language: Language, intents: list[str], cluster_id: str | None
@@ -170,7 +203,7 @@ class AnswerBuilder:
             ]
         )
         builder.buttons(Button(self._t(language, "menu.main"), "m"))
-        return builder.build()
+        return tagged(builder.build(), "did_you_mean")
 
     def intent_answer(
         self,
@@ -196,19 +229,16 @@ class AnswerBuilder:
             sources = intent.sourced.for_short_part()
         self._source_lines(builder, language, sources)
         if intent.id in ("how_to_join", "start_join"):
-            join = self._t(language, "cluster_card.join", name=cluster.name) if cluster else None
-            builder.buttons(
-                Button(
-                    join or self._t(language, "menu.join"), f"j:{cluster.id}" if cluster else "j"
-                )
-            )
+            # The form starts only when the user asks for it, from here or in words.
+            start = f"j:{cluster.id}" if cluster else "j"
+            builder.buttons(Button(self._t(language, "join.start"), start))
         if intent.id in ("cluster_info", "cluster_contact", "cluster_members") and cluster is None:
             self._cluster_buttons(builder, list(self._kb.clusters))
         builder.button_column([self.intent_button(language, r, None) for r in intent.related])
         if intent.details is not None and not detailed:
             suffix = f":{cluster.id}" if cluster is not None else ""
             self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}{suffix}")
-        return builder.build()
+        return tagged(builder.build(), intent.id, cluster.id if cluster else None)
 
     def intent_details(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
         """What "More" shows under a short answer: the details and the sources."""
@@ -220,7 +250,24 @@ class AnswerBuilder:
         builder.paragraphs(self._text(intent.details[language]))
         self._source_lines(builder, language, intent.sourced.sources)
         builder.button_column([self.intent_button(language, r, None) for r in intent.related])
-        return builder.build()
+        return tagged(builder.build(), intent.id, cluster.id if cluster else None)
+
+    def unknown(self, language: Language, cluster: Cluster | None, closest: list[str]) -> Reply:
+        """An in-domain question the knowledge base cannot answer: say so, and where to look."""
+        builder = ReplyBuilder()
+        if cluster is not None:
+            builder.paragraph(self._t(language, "unknown.about", name=cluster.name))
+            link = cluster.website or cluster.portal
+            if link:
+                builder.text(self._t(language, "attribute.look_there") + " ")
+                builder.link(link, link).paragraph()
+        else:
+            builder.paragraph(self._t(language, "unknown.general"))
+        builder.paragraph(self._t(language, "unknown.team"))
+        builder.button_column([self.intent_button(language, i, None) for i in closest])
+        builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
+        builder.buttons(Button(self._t(language, "menu.main"), "m"))
+        return tagged(builder.build(), "unknown", cluster.id if cluster else None)
 
     def cluster_list(self, language: Language, intent: Intent, *, detailed: bool = False) -> Reply:
         builder = ReplyBuilder().paragraphs(intent.answer[language])
@@ -234,7 +281,7 @@ class AnswerBuilder:
         builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
         if intent.details is not None and not detailed:
             self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}")
-        return builder.build()
+        return tagged(builder.build(), intent.id)
 
     def cluster_card(
         self, language: Language, cluster: Cluster, *, detailed: bool = False
@@ -256,7 +303,7 @@ class AnswerBuilder:
         if cluster.details is not None and not detailed:
             self._more_button(builder, language, f"{MORE_CLUSTER_ACTION}:{cluster.id}")
         builder.buttons(Button(self._t(language, "cluster_card.back"), "cl"))
-        return builder.build()
+        return tagged(builder.build(), "cluster_info", cluster.id)
 
     def _website_line(self, builder: ReplyBuilder, language: Language, cluster: Cluster) -> None:
         if cluster.website:
@@ -271,7 +318,7 @@ class AnswerBuilder:
     def _attribute_lines(
         self, builder: ReplyBuilder, language: Language, cluster: Cluster, attribute: str
     ) -> None:
-        label = self._t(language, f"attribute.{attribute}")
+        label = self._t(language, f"attribute_label.{attribute}")
         fact = cluster.attribute(attribute)
         builder.bold(f"{cluster.name} — {label}: ")
         text = fact.text[language] if fact is not None else ""
@@ -291,7 +338,7 @@ class AnswerBuilder:
             builder.italic(before).link(fact.source.title, fact.source.url_for(language))
             builder.italic(after)
         elif fact is None or fact.unknown:
-            builder.italic(self._t(language, "attribute.unknown"))
+            builder.italic(self._t(language, "attribute_label.unknown"))
         builder.paragraph()
 
     def cluster_attribute(self, language: Language, cluster: Cluster, attribute: str) -> Reply:
@@ -301,11 +348,11 @@ class AnswerBuilder:
             raise ValueError(f"unknown cluster attribute {attribute!r}")
         builder = ReplyBuilder()
         self._attribute_lines(builder, language, cluster, attribute)
-        builder.buttons(
-            Button(self._t(language, "recommend.see", name=cluster.name), f"c:{cluster.id}"),
-            Button(self._t(language, "cluster_card.join", name=cluster.name), f"j:{cluster.id}"),
-        )
-        return builder.build()
+        about = self._t(language, "cluster_card.about", name=cluster.name)
+        builder.buttons(Button(about, f"c:{cluster.id}"))
+        builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
+        topic = {"members": "cluster_members", "founded": "history", "field": "sectors_covered"}
+        return tagged(builder.build(), topic.get(attribute, "cluster_contact"), cluster.id)
 
     def pole_attribute(
         self, language: Language, pole: CompetitivenessCluster, attribute: str
@@ -314,22 +361,30 @@ class AnswerBuilder:
         if attribute not in POLE_ATTRIBUTES:
             raise ValueError(f"unknown pôle attribute {attribute!r}")
         builder = ReplyBuilder().bold(
-            f"{pole.name} — {self._t(language, f'attribute.{attribute}')}: "
+            f"{pole.name} — {self._t(language, f'attribute_label.{attribute}')}: "
         )
         if attribute == "field":
             builder.text(pole.field[language])
         else:
             link = pole.website or pole.portal
             if pole.website is None:
-                builder.text(self._t(language, "attribute.pole_portal") + " ")
+                builder.text(self._t(language, "attribute_label.pole_portal") + " ")
             if link:
                 builder.link(link, link)
         builder.paragraph()
         self._source_lines(builder, language, pole.sourced.sources[:1])
         return builder.build()
 
-    def recommendation(self, language: Language, fits: list[ClusterFit]) -> Reply:
+    def recommendation(
+        self, language: Language, fits: list[ClusterFit], *, asked: str | None = None
+    ) -> Reply:
+        """The best cluster for an activity; `asked` is a cluster the user wondered about."""
         builder = ReplyBuilder()
+        if asked is not None and fits and self._kb.has_cluster(asked):
+            name = self._kb.cluster(asked).name
+            fitting = {f.cluster_id for f in fits[:2]}
+            key = "recommend.asked_fits" if asked in fitting else "recommend.asked_other"
+            builder.paragraph(self._t(language, key, name=name))
         if not fits:
             builder.paragraph(self._t(language, "recommend.none"))
             self._cluster_buttons(builder, list(self._kb.clusters))
@@ -355,7 +410,7 @@ class AnswerBuilder:
                 Button(self._t(language, "recommend.see", name=second.name), f"c:{second.id}")
             )
         builder.button_column(buttons)
-        return builder.build()
+        return tagged(builder.build(), "recommend_cluster", best.id)
 
     def language_menu(self, language: Language) -> Reply:
         builder = ReplyBuilder().paragraph(self._t(language, "language.prompt"))

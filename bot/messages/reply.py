@@ -47,6 +47,10 @@ class Reply:
 
     paragraphs: tuple[tuple[Span, ...], ...]
     buttons: tuple[tuple[Button, ...], ...] = ()
+    # What the reply is about, for statistics and conversation tests; never shown. `topic` is
+    # an intent ID or one of "off_topic", "unknown", "did_you_mean".
+    topic: str | None = None
+    cluster: str | None = None
 
     def plain_text(self) -> str:
         return "\n\n".join("".join(s.text for s in p) for p in self.paragraphs)

@@ -14,7 +14,7 @@ import json
 from collections import OrderedDict
 from typing import Any
 
-from bot.conversation.dialogue import ConversationState
+from bot.conversation.state import ConversationState
 from bot.storage.database import PERSISTENCE_USER_DATA, Database, format_timestamp, utc_now
 
 DEFAULT_CACHE_SIZE = 2048

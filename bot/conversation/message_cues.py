@@ -1,0 +1,352 @@
+"""How a message reads, apart from its topic: a question, a cancel, a correction, a wish to join,
+words of our domain, the language it is written in.
+
+The matcher says which topic a text is closest to; these cues say what the person is doing
+with it, which the dialogue needs inside the join form ("a question is not an answer") and to
+tell an in-domain question we cannot answer from a truly off-topic one. Everything works on
+folded text (lower case, no accents), so "Annulé", "annule" and "ANNULER" read alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rapidfuzz.distance import OSA
+
+from knowledge.model import Language
+from knowledge.text_folding import strip_accents
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without accents; unlike the matcher's folding, elisions are kept as
+    words of their own ("c'est quoi" -> c est quoi), since they carry the cues here."""
+    return _WORD.findall(strip_accents(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def _near(word: str, targets: frozenset[str]) -> bool:
+    """`word` is one of `targets`, or one typo away from one of five letters or more."""
+    if word in targets:
+        return True
+    if len(word) < 5:
+        return False
+    return any(abs(len(t) - len(word)) <= 1 and OSA.distance(word, t) <= 1 for t in targets)
+
+
+# -- form control -------------------------------------------------------------------------------
+
+_CANCEL_WORDS = frozenset(
+    "annuler annule annulez annulation stop stopper arreter arrete arretez abandonner abandonne"
+    " abandon oublie oubliez oublier cancel cancelled abort quit exit nvm nevermind".split()
+)
+_CANCEL_PHRASES = (
+    "laisse tomber",
+    "laissez tomber",
+    "laisse beton",
+    "never mind",
+    "forget it",
+    "forget about it",
+    "on arrete",
+    "j arrete",
+    "plus envie",
+    "changed my mind",
+)
+_BACK_WORDS = frozenset("retour revenir precedent precedente back previous".split())
+# A control word only counts in a short message: "comment arrêter ma demande ?" is a question.
+_CONTROL_MAX_WORDS = 5
+
+
+def _phrase_in(folded_words: list[str], phrases: tuple[str, ...]) -> bool:
+    joined = " " + " ".join(folded_words) + " "
+    return any(f" {p} " in joined for p in phrases)
+
+
+def is_cancel(text: str) -> bool:
+    """ "annuler", "stop", "laisse tomber", "cancel pls", "anuler stp" (a short message)."""
+    found = words(text)
+    if not found or len(found) > _CONTROL_MAX_WORDS:
+        return False
+    return _phrase_in(found, _CANCEL_PHRASES) or any(_near(w, _CANCEL_WORDS) for w in found)
+
+
+def is_back(text: str) -> bool:
+    """ "retour", "back", "go back" (a short message)."""
+    found = words(text)
+    return 0 < len(found) <= 3 and any(w in _BACK_WORDS for w in found)
+
+
+# -- questions ----------------------------------------------------------------------------------
+
+_QUESTION_STARTS = frozenset(
+    "quoi comment pourquoi combien quand qui quel quelle quels quelles ou est ce koi kel kelle"
+    " what whats how why who whom which where when can could do does did is are will would should"
+    " may wat wut y".split()
+)
+_QUESTION_PHRASES = (
+    "c est quoi",
+    "c quoi",
+    "c koi",
+    "est ce que",
+    "est ce qu",
+    "ca sert a quoi",
+    "a quoi ca sert",
+    "ca m apporte quoi",
+    "ca apporte quoi",
+    "y a t il",
+    "il y a",
+    "ya t il",
+    "on peut",
+    "je peux",
+    "peut on",
+    "puis je",
+    "tell me",
+    "explain",
+    "expliquez",
+    "explique",
+)
+
+
+def reads_as_question(text: str) -> bool:
+    """A question mark, a question word first, or a question phrase anywhere."""
+    if "?" in text or "¿" in text:
+        return True
+    found = words(text)
+    if not found:
+        return False
+    return found[0] in _QUESTION_STARTS or _phrase_in(found, _QUESTION_PHRASES)
+
+
+_WHY_PHRASES = ("a quoi sert", "a quoi ca sert", "what for", "why do you need", "why you need")
+
+
+def asks_why(text: str) -> bool:
+    """ "pourquoi vous avez besoin de mon téléphone ?", "why do you need that?"."""
+    found = words(text)
+    return bool(found) and (
+        found[0] in ("pourquoi", "pk", "pq", "why") or _phrase_in(found, _WHY_PHRASES)
+    )
+
+
+# -- corrections and wishes ---------------------------------------------------------------------
+
+_CORRECTION_WORDS = frozenset(
+    "non pas plutot finalement erreur trompe trompee tromper corriger corrige correction modifier"
+    " changer change actually instead rather wrong mistake correct not no".split()
+)
+_CORRECTION_PHRASES = ("en fait", "je me suis trompe", "je me suis trompee", "i meant")
+
+
+def reads_as_correction(text: str) -> bool:
+    """ "non pas twist, cap 2020", "en fait c'est CAP 2020", "actually TWIST instead"."""
+    found = words(text)
+    return any(w in _CORRECTION_WORDS for w in found) or _phrase_in(found, _CORRECTION_PHRASES)
+
+
+_WANT = (
+    "je veux",
+    "jveux",
+    "j veux",
+    "je voudrais",
+    "j voudrais",
+    "j aimerais",
+    "je souhaite",
+    "on veut",
+    "on voudrait",
+    "nous voulons",
+    "nous voudrions",
+    "nous souhaitons",
+    "i want to",
+    "i wanna",
+    "i d like to",
+    "id like to",
+    "i would like to",
+    "we want to",
+    "we d like to",
+    "we would like to",
+    "let s",
+    "lets",
+)
+_JOIN_WORDS = frozenset(
+    "adherer adhere adhesion rejoindre inscrire inscription inscris inscrivez membre devenir"
+    " join apply application signup register member sign".split()
+)
+
+
+def wants_to_join(text: str) -> bool:
+    """ "je veux adhérer", "jveux rejoindre twist", "we'd like to join", "sign me up"."""
+    found = words(text)
+    if _phrase_in(found, ("sign me up", "sign us up", "inscrivez moi", "inscris moi")):
+        return True
+    return _phrase_in(found, _WANT) and any(_near(w, _JOIN_WORDS) for w in found)
+
+
+_WHICH_CLUSTER = (
+    "quel cluster",
+    "kel cluster",
+    "quel pole",
+    "dans quel",
+    "lequel",
+    "laquelle",
+    "ou un autre",
+    "ou bien",
+    "which cluster",
+    "what cluster",
+    "which one",
+    "or another",
+    "or something else",
+    "best fit",
+    "fits best",
+    "le mieux",
+    "correspond le mieux",
+    "pour nous",
+    "pour moi",
+    "for us",
+    "for me",
+)
+
+
+def asks_which_cluster(text: str) -> bool:
+    """ "…, ça irait dans quel cluster ?", "c'est plutôt TWEED ou un autre ?", "which one fits"."""
+    return _phrase_in(words(text), _WHICH_CLUSTER)
+
+
+_FOLLOW_UP_STARTS = frozenset(
+    "and et also aussi plus what about et pour sinon so donc alors".split()
+)
+
+
+def reads_as_follow_up(text: str) -> bool:
+    """ "and the difference with a cluster?", "et pour twist ?": a question that leans on the
+    previous one."""
+    found = words(text)
+    return bool(found) and (found[0] in _FOLLOW_UP_STARTS or len(found) <= 3)
+
+
+_GREETINGS = frozenset("slt salut bonjour bjr bonsoir coucou cc hello hi hey hiya yo".split())
+
+
+def without_greeting(text: str) -> str:
+    """ "slt c koi un cluster" -> "c koi un cluster": a greeting before a question is manners,
+    the question is what to answer. Returns `text` unchanged when nothing would be left."""
+    match = re.match(r"\s*([^\W\d_]+)[\s,.!]+", text)
+    if match is None or match.group(1).casefold() not in _GREETINGS:
+        return text
+    rest = text[match.end() :]
+    return rest if len(words(rest)) >= 2 else text
+
+
+REFERENCE = re.compile(r"\bW-?\s?(\d{1,9})\b", re.IGNORECASE)
+
+
+def lead_reference(text: str) -> str | None:
+    """A request reference written in the text ("W-000012", "w12"), normalised."""
+    found = REFERENCE.search(text)
+    return f"W-{int(found.group(1)):06d}" if found else None
+
+
+# -- domain -------------------------------------------------------------------------------------
+
+_DOMAIN_WORDS = frozenset(
+    "cluster clusters pole poles competitivite competitiveness adhesion adherer adherent adherents"
+    " membre membres member members membership cotisation cotisations fee fees tarif tarifs"
+    " payant gratuit subside subsides subvention subventions subsidy subsidies grant grants"
+    " funding financement financements wallonie wallonia walloon wallon wallonne wallons"
+    " directeur directrice director manager contact contacts site website adresse address"
+    " evenement evenements event events agenda rejoindre join inscription decret decree"
+    " spw reconnaissance recognition demande request".split()
+)
+# "cluster" in the computing sense is not ours: "c'est quoi un cluster kubernetes".
+_COMPUTING_WORDS = frozenset(
+    "kubernetes k8s hadoop spark serveur serveurs server servers kmeans k means hpc node nodes"
+    " noeud noeuds docker gpu redis elasticsearch calcul computing database mongodb".split()
+)
+
+
+def has_domain_words(text: str, names: frozenset[str] = frozenset()) -> bool:
+    """Words of our domain (cluster, pôle, cotisation, subsides…, or one of `names`, the
+    clusters' and pôles' names), not in the computing sense."""
+    found = words(text)
+    if set(found) & _COMPUTING_WORDS:
+        return False
+    joined = " " + " ".join(found) + " "
+    if any(f" {name} " in joined for name in names):
+        return True
+    return bool(set(found) & _DOMAIN_WORDS) or any(
+        _near(w, _DOMAIN_WORDS) for w in found if len(w) > 6
+    )
+
+
+_MY_REQUEST = (
+    "ma demande",
+    "notre demande",
+    "mon dossier",
+    "notre dossier",
+    "mon inscription",
+    "notre inscription",
+    "my request",
+    "our request",
+    "my application",
+    "our application",
+)
+
+
+_STATUS_PHRASES = (
+    "ou en est",
+    "statut",
+    "status",
+    "suivi",
+    "reponse",
+    "nouvelles",
+    "news",
+    "update",
+    "modifier",
+    "corriger",
+    "changer",
+    "change",
+    "correct",
+    "trompe",
+    "trompee",
+    "mistake",
+    "wrong",
+)
+
+
+def about_my_request(text: str) -> bool:
+    """ "où en est ma demande", "can I change my application?", "W-000012": the user's own
+    request, not how to make one ("comment faire ma demande ?")."""
+    found = words(text)
+    mine = _phrase_in(found, _MY_REQUEST) and _phrase_in(found, _STATUS_PHRASES)
+    return mine or lead_reference(text) is not None
+
+
+# -- language -----------------------------------------------------------------------------------
+
+_FRENCH = frozenset(
+    "le la les un une des du de et est sont je j tu il ils elle nous vous on c ca ce cette mon ma"
+    " mes notre nos votre vos quoi comment pourquoi combien quel quelle quels qui ou avec pour"
+    " dans sur pas peut faut suis ai avez sommes etre avoir jveux veux voudrais bonjour salut"
+    " merci oui non svp stp slt bjr cc mrc aussi mais donc alors tres bien koi kel".split()
+)
+_ENGLISH = frozenset(
+    "the a an is are was be i we you they it my our your what whats how who which where when why"
+    " can could do does did with for to of in on and or not about there this that these those"
+    " have has want would should hi hello thanks thank please pls thx yes no tell me us".split()
+)
+
+
+def written_language(text: str, *, strong: bool = False) -> Language | None:
+    """The language `text` is written in, or None when it does not say (one borrowed term,
+    a name, a number). A question word counts double: "whats a pole de competitivite" is
+    English with a French term in it. With `strong`, one word is not enough evidence (to
+    switch away from a language already in use)."""
+    found = words(text)
+    french = english = 0.0
+    for position, word in enumerate(found):
+        weight = 2.0 if position == 0 and word in _QUESTION_STARTS else 1.0
+        french += weight if word in _FRENCH else 0.0
+        english += weight if word in _ENGLISH else 0.0
+    if french + english < 1 or abs(french - english) < (2 if strong else 1):
+        return None
+    return "fr" if french > english else "en"
