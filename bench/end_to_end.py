@@ -3,6 +3,8 @@
     python bench/end_to_end.py                  (or `make bench`)
     python bench/end_to_end.py --rounds 1       (scenario A once instead of three times)
     python bench/end_to_end.py --profile FILE   (scenario A under cProfile; prints the top)
+    python bench/end_to_end.py --compare-limiters  (scenario B only: our send window vs PTB's
+                                                   AIORateLimiter, bench/aio_limiter_bot.py)
 
 1,000 questions from 100 users (10 each, texts from tests/data/labelled_questions.yaml, in and
 out of scope) are queued at once on a FakeBotApi served by this script's own event loop on
@@ -59,6 +61,8 @@ from tests.fake_bot_api import FakeBotApi
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BOT_COMMAND = [sys.executable, "-m", "bot", "run"]
 ECHO_COMMAND = [sys.executable, str(Path(__file__).resolve().parent / "echo_bot.py")]
+# Our bot with PTB's AIORateLimiter (subclassed) in place of our send window.
+AIO_LIMITER_COMMAND = [sys.executable, str(Path(__file__).resolve().parent / "aio_limiter_bot.py")]
 # The echo bot sending through our rate limiter (Telegram's 30 messages a second): what pacing
 # alone costs a PTB bot, told apart from the rest of our work.
 PACED_ECHO_COMMAND = ["env", "ECHO_PACED=1", *ECHO_COMMAND]
@@ -540,6 +544,48 @@ def print_rounds(runs: dict[str, list[RunResult]]) -> None:
         print(f"{'  ' + label:34}{figures}")
 
 
+async def compare_limiters(rounds: int) -> int:
+    """Scenario B for our bot with our send window and with PTB's AIORateLimiter, interleaved."""
+    print_machine()
+    with tempfile.TemporaryDirectory(prefix="bench-limiters-") as directory:
+        workdir = Path(directory)
+        conversations, ours, _echo, description = await prepare(workdir)
+        print(description)
+        runs: dict[str, list[RunResult]] = {"window": [], "aio": []}
+        for round_number in range(rounds):
+            for name, command in (("window", BOT_COMMAND), ("aio", AIO_LIMITER_COMMAND)):
+                runs[name].append(
+                    await run_bot(
+                        command,
+                        conversations,
+                        ours,
+                        subdirectory(workdir, f"{name}-{round_number}"),
+                        latency=REALISTIC_LATENCY,
+                        rate_limit=TELEGRAM_MESSAGES_PER_SECOND,
+                    )
+                )
+        print(
+            f"\nB, {rounds} rounds each: {REALISTIC_LATENCY * 1000:.0f} ms per call, server "
+            f"limit {TELEGRAM_MESSAGES_PER_SECOND} messages in any sliding second"
+        )
+        print(
+            f"{'limiter':28}{'answered':>10}{'429s':>6}{'msg/s':>7}{'in order':>10}"
+            f"{'elapsed s':>11}{'CPU ms/update':>15}"
+        )
+        for name, label in (("window", "our SendWindow"), ("aio", "AIORateLimiter subclass")):
+            for result in runs[name]:
+                print(
+                    f"{label:28}{result.answered:>6}/{result.questions:<4}"
+                    f"{result.rate_limited:>5}{result.messages_per_second:>7.1f}"
+                    f"{result.chats_in_order:>6}/{USERS:<4}{result.elapsed:>10.1f}"
+                    f"{result.cpu_per_update_ms:>15.2f}"
+                )
+            median = median_run(runs[name])
+            print(f"{'  median CPU ms/update':28}{median.cpu_per_update_ms:>59.2f}")
+            print_errors(label, median)
+    return 0
+
+
 async def run(profile: Path | None, rounds: int) -> int:
     print_machine()
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as directory:
@@ -610,7 +656,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=ROUNDS,
         help=f"rounds of scenario A, each bot once per round (default {ROUNDS})",
     )
+    parser.add_argument(
+        "--compare-limiters",
+        action="store_true",
+        help="run only scenario B, with our send window and with PTB's AIORateLimiter",
+    )
     arguments = parser.parse_args(argv)
+    if arguments.compare_limiters:
+        return asyncio.run(compare_limiters(max(1, arguments.rounds)))
     profile: Path | None = arguments.profile
     return asyncio.run(run(profile.resolve() if profile else None, max(1, arguments.rounds)))
 

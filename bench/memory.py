@@ -20,8 +20,8 @@ answered and the bot is idle, two figures are read:
 
 What is kept per user, and where:
 
-* conversation state: a row of the `persistence` table (kind 'user_data', one per user, written
-  by bot/storage/conversation_store.py), with only the 2,048 most recent users cached in memory;
+* conversation state: a row of the `conversation_states` table (one per user, written by
+  bot/storage/conversation_store.py), with only the 2,048 most recent users cached in memory;
 * flood control (bot/conversation/flood_control.py): users seen in the last minute, at most 10,000;
 * PTB's user_data and chat_data are never used; NoPersistenceApplication stops PTB from noting
   every chat and user for a persistence we do not have (handlers/runtime.py).
@@ -86,7 +86,6 @@ from bench.end_to_end import (
 )
 from bot.services import Services
 from bot.settings import Settings
-from bot.storage.database import PERSISTENCE_USER_DATA
 from knowledge.loader import load_knowledge_base
 from tests.fake_bot_api import FakeBotApi
 
@@ -330,9 +329,7 @@ def stored_rows(database: Path) -> tuple[int, int]:
     questions kept, read while the bot runs."""
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
     try:
-        (users,) = connection.execute(
-            "SELECT count(*) FROM persistence WHERE kind = ?", (PERSISTENCE_USER_DATA,)
-        ).fetchone()
+        (users,) = connection.execute("SELECT count(*) FROM conversation_states").fetchone()
         (unanswered,) = connection.execute("SELECT count(*) FROM unanswered_questions").fetchone()
     finally:
         connection.close()

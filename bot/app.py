@@ -1,8 +1,9 @@
 """The composition root: the one place where the Telegram Application is built and wired.
 
-`serve()` opens the core services (database, stores, matcher, dialogue), builds the
-Application on top of them with `build_application()`, runs it by long polling or webhook, and
-closes everything in order on SIGTERM/SIGINT.
+`build_application()` builds the Application and registers every handler; its `post_init`
+opens the core services (database, stores, matcher, dialogue, staff workspace: `Services`)
+and sets the command menu, its `post_shutdown` closes them. `serve()` runs it by long polling
+or webhook and shuts everything down in order on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.error import InvalidToken
 from telegram.ext import (
     ApplicationBuilder,
@@ -40,7 +42,7 @@ from handlers.conversation import (
 )
 from handlers.errors import on_error
 from handlers.flood import check_flood
-from handlers.jobs import notify_staff, schedule_jobs
+from handlers.jobs import notify_correction, notify_staff, schedule_jobs
 from handlers.runtime import (
     NoPersistenceApplication,
     PerChatUpdateProcessor,
@@ -72,19 +74,51 @@ async def _register_commands(application: AssistantApplication) -> None:
     )
 
 
-def build_application(services: Services) -> AssistantApplication:
-    """Build the Application for `services`, with every handler registered."""
-    settings = services.settings
-    if not settings.telegram_bot_token:
+def build_application(settings: Settings, knowledge: KnowledgeBase) -> AssistantApplication:
+    """Build the Application for `settings`, with every handler registered.
+
+    The services (database, stores, dialogue, staff workspace) are opened in `post_init` and
+    closed in `post_shutdown`, so they live exactly as long as the running Application.
+    """
+    if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to run on Telegram")
+
+    async def open_services(application: AssistantApplication) -> None:
+        async def announce_lead(_lead: Lead) -> None:
+            # Announce at once, in a job, so the user's confirmation never waits on the staff
+            # chat (the job also retries every minute what could not be sent).
+            if application.job_queue is not None:
+                application.job_queue.run_once(notify_staff, 0)
+
+        async def announce_correction(lead: Lead, text: str) -> None:
+            # The correction is already in the lead's history; this only tells staff now.
+            if application.job_queue is not None:
+                application.job_queue.run_once(notify_correction, 0, data=(lead, text))
+
+        application.bot_data.services = await Services.open(
+            settings,
+            knowledge,
+            on_lead_created=announce_lead,
+            on_request_corrected=announce_correction,
+        )
+        await _register_commands(application)
+
+    async def close_services(application: AssistantApplication) -> None:
+        await application.bot_data.close_services()
+
     application: AssistantApplication = (
         ApplicationBuilder()
         .application_class(NoPersistenceApplication)
-        .token(settings.telegram_bot_token)
+        .token(settings.telegram_bot_token.reveal())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_file_url)
         .context_types(CONTEXT_TYPES)
-        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,  # every text we send is rendered as HTML
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
         .rate_limiter(
             TelegramRateLimiter(
                 messages_per_second=settings.messages_per_second,
@@ -92,9 +126,10 @@ def build_application(services: Services) -> AssistantApplication:
             )
         )
         .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(open_services)
+        .post_shutdown(close_services)
         .build()
     )
-    application.bot_data.services = services
 
     # New messages in private chats only: an edited message must not be taken for the answer
     # to the current step (Telegram is also asked not to send edits, see ALLOWED_UPDATES).
@@ -103,7 +138,7 @@ def build_application(services: Services) -> AssistantApplication:
     application.add_handler(TypeHandler(Update, check_flood), group=-1)
     # group 0 first: staff commands, buttons and pending notes, so a note a staff member types
     # is not answered as a question, and /leads is not taken for an unknown command.
-    register_staff_handlers(application)
+    register_staff_handlers(application, settings)
     # group 0, in order: known commands, then unknown ones, then buttons, text, other media.
     application.add_handler(CommandHandler(list(USER_COMMANDS), on_command, filters=private))
     application.add_handler(MessageHandler(filters.COMMAND & private, on_unknown_command))
@@ -113,13 +148,6 @@ def build_application(services: Services) -> AssistantApplication:
         MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & private, on_other_message)
     )
     application.add_error_handler(on_error)
-
-    async def announce_lead(_lead: Lead) -> None:
-        # Announce at once, in a job, so the user's confirmation never waits on the staff chat.
-        if application.job_queue is not None:
-            application.job_queue.run_once(notify_staff, 0)
-
-    services.dialogue.join_flow.on_lead_created = announce_lead
     schedule_jobs(application)
     return application
 
@@ -139,13 +167,13 @@ async def serve(
         # Not possible outside the main thread (tests run serve() in a task): then `stop` rules.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-    services = await Services.open(settings, knowledge)
+    application = build_application(settings, knowledge)
     try:
-        application = build_application(services)
         async with application:
-            # run_polling() would call post_init hooks; serve() owns the loop, so it calls
-            # the start-up steps itself, in order.
-            await _register_commands(application)
+            # run_polling() would call post_init after initialize(); serve() owns the loop,
+            # so it calls it itself: the services open and the command menu is set here.
+            if application.post_init is not None:
+                await application.post_init(application)
             await application.start()
             updater = application.updater
             if updater is None:  # pragma: no cover - the builder always makes one
@@ -156,7 +184,9 @@ async def serve(
                     port=settings.webhook_port,
                     url_path=_webhook_path(settings.webhook_url),
                     webhook_url=settings.webhook_url,
-                    secret_token=settings.webhook_secret,
+                    secret_token=(
+                        settings.webhook_secret.reveal() if settings.webhook_secret else None
+                    ),
                     allowed_updates=ALLOWED_UPDATES,
                 )
                 mode = f"webhook on {settings.webhook_listen}:{settings.webhook_port}"
@@ -169,7 +199,9 @@ async def serve(
             await updater.stop()
             await application.stop()
     finally:
-        await services.close()
+        # As run_polling() would, after shutdown; safe when post_init failed half-way.
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)

@@ -1,34 +1,99 @@
 """The assistant's core services, opened once and shared by every front end.
 
-`Services.open` is where the database, the stores, the matcher and the dialogue are put
-together; the Telegram composition root (`bot/app.py`) and the terminal chat both start here,
-so they run the same engine on the same data.
+`Services.open` is where the database, every store, the matcher, the dialogue and the staff
+workspace are built, each exactly once; the Telegram composition root (`bot/app.py`) and the
+terminal chat both start here, so they run the same engine on the same data.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.conversation.dialogue import Dialogue
-from bot.conversation.join_flow import JoinFlow
+from bot.conversation.dialogue import ConversationState, Dialogue, UserRef
+from bot.conversation.join_flow import JoinFlow, LeadCreated
+from bot.conversation.request_followup import RequestCorrected
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
+from bot.messages.reply import Reply
 from bot.settings import Settings
 from bot.staff.notes import PendingNotes
 from bot.staff.notifications import StaffNotifier
+from bot.staff.workspace import StaffWorkspace
 from bot.storage.conversation_store import ConversationStore
-from bot.storage.database import Database
+from bot.storage.database import Database, utc_now
 from bot.storage.lead_store import LeadStore
-from bot.storage.user_store import (
-    LearnedExampleStore,
-    PrivacyStore,
-    QuestionLogStore,
-    UnansweredQuestionStore,
-    UserSettingsStore,
-)
+from bot.storage.learned_example_store import LearnedExampleStore
+from bot.storage.privacy_store import PrivacyStore
+from bot.storage.question_log_store import QuestionLogStore
+from bot.storage.unanswered_question_store import UnansweredQuestionStore
+from bot.storage.user_settings_store import UserSettingsStore
 from knowledge.model import LANGUAGES, KnowledgeBase, Language
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """Every store over one database, each built once."""
+
+    leads: LeadStore
+    user_settings: UserSettingsStore
+    unanswered: UnansweredQuestionStore
+    question_log: QuestionLogStore
+    learned: LearnedExampleStore
+    privacy: PrivacyStore
+    conversations: ConversationStore
+
+    @classmethod
+    def over(
+        cls,
+        database: Database,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        after_forget: Callable[[int], None] | None = None,
+    ) -> Stores:
+        """The stores of `database`; `after_forget` is told of each user /forget erased."""
+        return cls(
+            leads=LeadStore(database, clock),
+            user_settings=UserSettingsStore(database, clock),
+            unanswered=UnansweredQuestionStore(database, clock),
+            question_log=QuestionLogStore(database, clock),
+            learned=LearnedExampleStore(database, clock),
+            privacy=PrivacyStore(database, after_forget=after_forget),
+            conversations=ConversationStore(database),
+        )
+
+
+def dialogue_over(
+    knowledge: KnowledgeBase,
+    matcher: Matcher,
+    catalogue: Catalogue,
+    stores: Stores,
+    *,
+    default_language: Language = "fr",
+    clock: Callable[[], datetime] = utc_now,
+    on_lead_created: LeadCreated | None = None,
+    on_request_corrected: RequestCorrected | None = None,
+) -> Dialogue:
+    """The dialogue engine with its join flow, over `stores`."""
+    join_flow = JoinFlow(
+        knowledge, matcher, catalogue, stores.leads, on_lead_created=on_lead_created, clock=clock
+    )
+    return Dialogue(
+        knowledge,
+        matcher,
+        catalogue,
+        unanswered=stores.unanswered,
+        preferences=stores.user_settings,
+        join_flow=join_flow,
+        privacy=stores.privacy,
+        question_log=stores.question_log,
+        default_language=default_language,
+        on_request_corrected=on_request_corrected,
+    )
 
 
 def build_dialogue(
@@ -39,26 +104,15 @@ def build_dialogue(
     *,
     default_language: Language = "fr",
     clock: Callable[[], datetime] | None = None,
-    privacy: PrivacyStore | None = None,
 ) -> Dialogue:
-    """The dialogue engine with its join flow, over the stores of `database` (and `privacy`,
-    when /forget must also reach what is kept in memory)."""
-    leads = LeadStore(database)
-    join_flow = (
-        JoinFlow(knowledge, matcher, catalogue, leads)
-        if clock is None
-        else JoinFlow(knowledge, matcher, catalogue, leads, clock=clock)
-    )
-    return Dialogue(
+    """The dialogue engine over fresh stores of `database` (tests and benchmarks)."""
+    return dialogue_over(
         knowledge,
         matcher,
         catalogue,
-        unanswered=UnansweredQuestionStore(database),
-        preferences=UserSettingsStore(database),
-        join_flow=join_flow,
-        privacy=privacy or PrivacyStore(database),
-        question_log=QuestionLogStore(database),
+        Stores.over(database),
         default_language=default_language,
+        clock=clock or utc_now,
     )
 
 
@@ -68,41 +122,48 @@ class Services:
     knowledge: KnowledgeBase
     catalogue: Catalogue
     database: Database
-    leads: LeadStore
-    user_settings: UserSettingsStore
-    unanswered: UnansweredQuestionStore
-    question_log: QuestionLogStore
-    learned: LearnedExampleStore
-    privacy: PrivacyStore
+    stores: Stores
     matcher: Matcher
     dialogue: Dialogue
     notifier: StaffNotifier
-    conversations: ConversationStore
     pending_notes: PendingNotes
+    workspace: StaffWorkspace
 
     @classmethod
-    async def open(cls, settings: Settings, knowledge: KnowledgeBase) -> Services:
-        """Open the database (applying migrations) and build everything on top of it."""
+    async def open(
+        cls,
+        settings: Settings,
+        knowledge: KnowledgeBase,
+        *,
+        on_lead_created: LeadCreated | None = None,
+        on_request_corrected: RequestCorrected | None = None,
+    ) -> Services:
+        """Open the database (applying migrations) and build everything on top of it, once.
+
+        `on_lead_created` is called with each lead the join flow stores, and
+        `on_request_corrected` with each correction an applicant sends afterwards (Telegram
+        uses them to tell staff at once).
+        """
         database = await Database.open(settings.database_path)
         try:
-            learned = LearnedExampleStore(database)
+            pending_notes = await PendingNotes.load(database, settings.staff_user_ids)
+            # /forget erases a pending note's row; the copy in memory must go with it.
+            stores = Stores.over(database, after_forget=pending_notes.erased)
             examples: list[tuple[str, str, Language]] = [
                 (e.intent_id, e.text, e.language)
-                for e in await learned.all()
+                for e in await stores.learned.all()
                 if knowledge.has_intent(e.intent_id) and e.language in LANGUAGES
             ]
             catalogue = Catalogue.load()
             matcher = Matcher(knowledge, learned=examples)
-            pending_notes = await PendingNotes.load(database, settings.staff_user_ids)
-            # /forget erases a pending note's row; the copy in memory must go with it.
-            privacy = PrivacyStore(database, after_forget=pending_notes.erased)
-            dialogue = build_dialogue(
+            dialogue = dialogue_over(
                 knowledge,
                 matcher,
                 catalogue,
-                database,
+                stores,
                 default_language=settings.default_language,
-                privacy=privacy,
+                on_lead_created=on_lead_created,
+                on_request_corrected=on_request_corrected,
             )
         except BaseException:
             await database.close()
@@ -112,20 +173,80 @@ class Services:
             knowledge=knowledge,
             catalogue=catalogue,
             database=database,
-            leads=dialogue.join_flow.leads,
-            user_settings=UserSettingsStore(database),
-            unanswered=UnansweredQuestionStore(database),
-            question_log=QuestionLogStore(database),
-            learned=learned,
-            privacy=privacy,
+            stores=stores,
             matcher=matcher,
             dialogue=dialogue,
-            conversations=ConversationStore(database),
             pending_notes=pending_notes,
-            notifier=StaffNotifier(
-                dialogue.join_flow.leads, knowledge, catalogue, settings.default_language
+            notifier=StaffNotifier(stores.leads, knowledge, catalogue, settings.default_language),
+            workspace=StaffWorkspace(
+                leads=stores.leads,
+                unanswered=stores.unanswered,
+                learned=stores.learned,
+                notes=pending_notes,
+                matcher=matcher,
+                knowledge=knowledge,
+                catalogue=catalogue,
             ),
         )
+
+    # The stores by name, as callers used them before they were grouped in `Stores`.
+    @property
+    def leads(self) -> LeadStore:
+        return self.stores.leads
+
+    @property
+    def user_settings(self) -> UserSettingsStore:
+        return self.stores.user_settings
+
+    @property
+    def unanswered(self) -> UnansweredQuestionStore:
+        return self.stores.unanswered
+
+    @property
+    def question_log(self) -> QuestionLogStore:
+        return self.stores.question_log
+
+    @property
+    def learned(self) -> LearnedExampleStore:
+        return self.stores.learned
+
+    @property
+    def privacy(self) -> PrivacyStore:
+        return self.stores.privacy
+
+    @property
+    def conversations(self) -> ConversationStore:
+        return self.stores.conversations
+
+    async def expire_idle_join_flows(self) -> list[tuple[int, Reply]]:
+        """End the join flows left alone past the idle limit; return, for each user whose
+        flow ended, the notice telling them the answers are gone (in their language)."""
+        flow = self.dialogue.join_flow
+        notices: list[tuple[int, Reply]] = []
+        for user_id, _stale in await self.conversations.with_join_flow():
+            # Read again right before deciding: the user may have answered since the scan.
+            state = await self.conversations.load(user_id)
+            if state.join is None or not flow.is_idle(state.join):
+                continue
+            state.join = None
+            await self.conversations.save(user_id, state)
+            # No app language here (no update): their choice, their last question's, or ours.
+            language = self.dialogue.fallback_language(UserRef(user_id), state)
+            notices.append((user_id, flow.expired_notice(language)))
+        return notices
+
+    async def language_of(self, user: UserRef) -> Language:
+        """The language to answer `user` in, read only (nothing is saved)."""
+        return await self.dialogue.language_for(user, await self.conversations.load(user.id))
+
+    async def apology_language(self, user: UserRef) -> Language:
+        """The language of an apology after a failure: as `language_of`, but without the
+        stored state when reading it fails too (the failure may be that very storage)."""
+        try:
+            return await self.language_of(user)
+        except Exception:
+            _LOGGER.warning("apologising in the app's language: the stored one cannot be read")
+            return self.dialogue.fallback_language(user, ConversationState())
 
     async def close(self) -> None:
         await self.database.close()

@@ -1,7 +1,9 @@
 """Settings from the environment and an optional `.env` file (every one in `.env.example`).
 
-A wrong setting stops the program with one line naming it (exit status 2), never a traceback:
-the person starting the bot should see at once what to fix.
+The `.env` file is read by python-dotenv; each default is written once, in `Settings`. The bot
+token and the webhook secret are held as `Secret`, which never shows its value in a repr, a
+log line or a traceback. A wrong setting stops the program with one line naming it (exit
+status 2), never a traceback: the person starting the bot should see at once what to fix.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from dotenv.parser import parse_stream
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
@@ -48,16 +52,45 @@ class SettingsError(Exception):
 DEFAULT_LEAD_RETENTION_DAYS = 730
 
 
+class Secret:
+    """A value that must never be printed (the bot token, the webhook secret): its repr and
+    str are stars, so neither a log line nor a traceback nor `repr(settings)` can show it.
+    `reveal()` is the one way to read it, at the single place that hands it to Telegram."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            return other._value == self._value
+        if isinstance(other, str):
+            return other == self._value
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    telegram_bot_token: str | None = field(default=None, repr=False)  # never printed
+    telegram_bot_token: Secret | None = field(default=None, repr=False)  # never printed
     telegram_base_url: str = TELEGRAM_API_URL
     database_path: Path = Path("data/assistant.sqlite3")
     staff_user_ids: frozenset[int] = frozenset()
     staff_chat_id: int | None = None
     default_language: Literal["fr", "en"] = "fr"
     webhook_url: str | None = None
-    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_secret: Secret | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     log_level: str = "INFO"
@@ -72,26 +105,28 @@ class Settings:
         return f"{root}/file/bot"
 
 
+# What `Settings()` holds when nothing is set: the one place defaults are written.
+DEFAULTS = Settings()
+
+
 def read_env_file(path: Path) -> dict[str, str]:
-    """Parse a `.env` file: `NAME=value` lines, `#` comments, optional quotes around values."""
+    """Parse a `.env` file with python-dotenv (`NAME=value` lines, `export`, `#` comments,
+    quotes); a line it cannot parse, or a name without a value, is refused with its number.
+    Variables are not expanded (`$HOME` stays as written)."""
     values: dict[str, str] = {}
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with path.open(encoding="utf-8") as stream:
+            for binding in parse_stream(stream):
+                if binding.key is None and not binding.error:
+                    continue  # a blank line or a comment
+                if binding.error or binding.key is None or binding.value is None:
+                    line = binding.original.line
+                    raise SettingsError(f"{path}, line {line}: expected NAME=value")
+                values[binding.key] = binding.value
     except FileNotFoundError:
         return values
     except (OSError, UnicodeDecodeError) as error:
         raise SettingsError(f"{path}: cannot be read ({error.__class__.__name__})") from error
-    for number, line in enumerate(lines, start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, sep, value = line.removeprefix("export ").partition("=")
-        if not sep or not name.strip():
-            raise SettingsError(f"{path}, line {number}: expected NAME=value")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[name.strip()] = value
     return values
 
 
@@ -123,7 +158,7 @@ def load_settings(
         # The message must not echo the token: it may be a real one with a typo.
         raise SettingsError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters)")
 
-    base_url = (get("TELEGRAM_BASE_URL") or TELEGRAM_API_URL).rstrip("/")
+    base_url = (get("TELEGRAM_BASE_URL") or DEFAULTS.telegram_base_url).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise SettingsError("TELEGRAM_BASE_URL must start with http:// or https://")
     if not base_url.endswith("/bot"):
@@ -135,7 +170,7 @@ def load_settings(
             staff_ids.add(_integer("STAFF_USER_IDS", part.strip(), minimum=1))
 
     staff_chat = get("STAFF_CHAT_ID")
-    language = (get("DEFAULT_LANGUAGE") or "fr").lower()
+    language = (get("DEFAULT_LANGUAGE") or DEFAULTS.default_language).lower()
     if language not in ("fr", "en"):
         raise SettingsError(f"DEFAULT_LANGUAGE must be 'fr' or 'en', got {language!r}")
 
@@ -149,30 +184,29 @@ def load_settings(
     if webhook_secret is not None and not _WEBHOOK_SECRET.match(webhook_secret):
         raise SettingsError("WEBHOOK_SECRET must be 1-256 characters: letters, digits, _ and -")
 
-    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    log_level = (get("LOG_LEVEL") or DEFAULTS.log_level).upper()
     if log_level not in _LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
 
+    def number(name: str, default: int, minimum: int | None, maximum: int | None = None) -> int:
+        raw = get(name)
+        return default if raw is None else _integer(name, raw, minimum=minimum, maximum=maximum)
+
+    database_path = get("DATABASE_PATH")
     return Settings(
-        telegram_bot_token=token,
+        telegram_bot_token=None if token is None else Secret(token),
         telegram_base_url=base_url,
-        database_path=Path(get("DATABASE_PATH") or "data/assistant.sqlite3"),
+        database_path=DEFAULTS.database_path if database_path is None else Path(database_path),
         staff_user_ids=frozenset(staff_ids),
         staff_chat_id=_integer("STAFF_CHAT_ID", staff_chat) if staff_chat else None,
         default_language="fr" if language == "fr" else "en",
         webhook_url=webhook_url,
-        webhook_secret=webhook_secret,
-        webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
-        webhook_port=_integer(
-            "WEBHOOK_PORT", get("WEBHOOK_PORT") or "8443", minimum=1, maximum=65535
-        ),
+        webhook_secret=None if webhook_secret is None else Secret(webhook_secret),
+        webhook_listen=get("WEBHOOK_LISTEN") or DEFAULTS.webhook_listen,
+        webhook_port=number("WEBHOOK_PORT", DEFAULTS.webhook_port, 1, 65535),
         log_level=log_level,
-        lead_retention_days=_integer(
-            "LEAD_RETENTION_DAYS",
-            get("LEAD_RETENTION_DAYS") or str(DEFAULT_LEAD_RETENTION_DAYS),
-            minimum=1,
-        ),
-        messages_per_second=_integer(
-            "MESSAGES_PER_SECOND", get("MESSAGES_PER_SECOND") or "30", minimum=1, maximum=100_000
+        lead_retention_days=number("LEAD_RETENTION_DAYS", DEFAULTS.lead_retention_days, 1),
+        messages_per_second=number(
+            "MESSAGES_PER_SECOND", DEFAULTS.messages_per_second, 1, 100_000
         ),
     )

@@ -6,9 +6,10 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot.conversation.dialogue import ConversationState, UserRef
+from bot.conversation.dialogue import UserRef
 from bot.conversation.flood_control import FloodGuard
 from bot.services import Services
+from knowledge.model import Language
 
 
 class BotData:
@@ -28,24 +29,24 @@ class BotData:
     def services(self, services: Services) -> None:
         self._services = services
 
+    async def close_services(self) -> None:
+        """Close the services if they were opened (post_shutdown; safe to call twice)."""
+        services, self._services = self._services, None
+        if services is not None:
+            await services.close()
+
 
 class AssistantContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], BotData]):
-    """CallbackContext with typed access to the assistant's services and user state."""
+    """CallbackContext with typed access to the assistant's services."""
 
     @property
     def services(self) -> Services:
         return self.bot_data.services
 
-    async def conversation(self) -> ConversationState:
-        """The state of the user this update is from (see bot/storage/conversation_store.py)."""
-        user_id = self._user_id
-        if user_id is None:
-            return ConversationState()
-        return await self.services.conversations.load(user_id)
-
-    async def save_conversation(self, state: ConversationState) -> None:
-        if self._user_id is not None:
-            await self.services.conversations.save(self._user_id, state)
+    async def language(self, user: Any) -> Language:
+        """The language to answer this Telegram user in, read only: saving here could
+        overwrite a newer state written by an update of theirs in another chat."""
+        return await self.services.language_of(user_ref(user))
 
 
 CONTEXT_TYPES = ContextTypes(context=AssistantContext, bot_data=BotData)

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.conversation.flood_control import Verdict
-from handlers.context import AssistantContext, user_ref
+from handlers.context import AssistantContext
 from handlers.sending import send_replies
 
 
@@ -20,9 +20,6 @@ async def check_flood(update: Update, context: AssistantContext) -> None:
     if verdict is Verdict.ALLOW:
         return
     if verdict is Verdict.NOTIFY:
-        dialogue = context.services.dialogue
-        language = await dialogue.language_for(user_ref(user), await context.conversation())
-        await send_replies(
-            context.bot, update.effective_chat.id, [dialogue.answers.notice(language, "flood")]
-        )
+        notice = context.services.dialogue.answers.notice(await context.language(user), "flood")
+        await send_replies(context.bot, update.effective_chat.id, [notice])
     raise ApplicationHandlerStop

@@ -27,20 +27,25 @@ async def notify_staff(context: AssistantContext) -> None:
     await services.notifier.notify_pending(send)
 
 
+async def notify_correction(context: AssistantContext) -> None:
+    """Post an applicant's correction to STAFF_CHAT_ID (it is in the lead's history anyway)."""
+    services = context.services
+    chat_id = services.settings.staff_chat_id
+    job = context.job
+    if chat_id is None or job is None or not isinstance(job.data, tuple):
+        return
+    lead, text = job.data
+    try:
+        await send_replies(context.bot, chat_id, [services.notifier.correction(lead, text)])
+    except TelegramError:
+        _LOGGER.warning("could not tell staff of a correction; it is in the lead's history")
+
+
 async def expire_idle_join_flows(context: AssistantContext) -> None:
     """End join flows left alone for 30 minutes, telling their users the answers are gone."""
-    services = context.services
-    flow = services.dialogue.join_flow
-    for user_id, _stale in await services.conversations.with_join_flow():
-        # Read again right before deciding: the user may have answered since the scan.
-        state = await services.conversations.load(user_id)
-        if state.join is None or not flow.is_idle(state.join):
-            continue
-        state.join = None
-        await services.conversations.save(user_id, state)
-        language = state.language or state.last_language or services.settings.default_language
+    for user_id, notice in await context.services.expire_idle_join_flows():
         try:
-            await send_replies(context.bot, user_id, [flow.expired_notice(language)])
+            await send_replies(context.bot, user_id, [notice])
         except TelegramError:
             _LOGGER.info("could not tell a user of an expired join flow (blocked the bot?)")
 

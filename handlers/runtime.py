@@ -7,8 +7,11 @@
   set (we keep state in our own store, bot/storage/conversation_store.py).
 - `TelegramRateLimiter`: Telegram's limits (30 messages a second overall, 20 a minute per
   group, each an exact sliding window, see handlers/send_window.py) with `retry_after` honoured,
-  plus a few retries on 5xx and dropped connections so a hiccup on Telegram's side does not
-  cost the user their answer.
+  plus a few retries of what certainly did not reach Telegram (an error answer such as 5xx, a
+  connection that could not be opened or written to), so a hiccup on Telegram's side does not
+  cost the user their answer. A request whose outcome is unknown (the answer timed out or the
+  connection dropped after the request was written: Telegram may have delivered it) is never
+  sent again, so no user receives the same answer twice.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+import httpx
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, BaseRateLimiter, BaseUpdateProcessor, Job
 from telegram.warnings import PTBDeprecationWarning
 
@@ -35,6 +39,31 @@ MAX_QUEUED_PER_CHAT = 30
 # Past this many group windows, the idle ones are forgotten.
 MAX_GROUP_WINDOWS = 512
 _LOGGER = logging.getLogger(__name__)
+# httpx failures that happen before the request is fully written: Telegram cannot have acted on
+# it. (PTB wraps httpx's errors: TimedOut for its timeouts, NetworkError for the rest, with the
+# httpx exception as `__cause__`; see telegram/request/_httpxrequest.py.)
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+)
+
+
+def certainly_not_delivered(error: NetworkError) -> bool:
+    """Whether Telegram certainly did not act on the request that failed with `error`.
+
+    True for an error *answer* (5xx and other statuses PTB maps to NetworkError: its cause is
+    None, or the TelegramError of an unparsable body) and for a request that never left
+    (`_NOT_SENT`). False when the request was written and no answer came back (ReadTimeout,
+    a connection closed or reset while waiting, anything unknown): the message may have been
+    delivered, and sending it again could show the user the same answer twice.
+    """
+    cause = error.__cause__
+    if cause is None or isinstance(cause, TelegramError):
+        return True
+    return isinstance(cause, _NOT_SENT)
 
 
 class NoPersistenceApplication(Application[Any, Any, Any, Any, Any, Any]):
@@ -116,9 +145,10 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
 
     Every request to a chat goes through an overall `SendWindow` (`messages_per_second` in
     any second) and, for groups, one of `group_messages_per_minute` a minute. A 429 stops
-    every request until its `retry_after` has passed; 5xx answers and dropped connections are
-    retried a few times with backoff, so a hiccup on Telegram's side does not cost the user
-    their answer. A request that Telegram refused as wrong (400/403) is never sent again.
+    every request until its `retry_after` has passed; 5xx answers and requests that never left
+    (`certainly_not_delivered`) are retried a few times with backoff, so a hiccup on Telegram's
+    side does not cost the user their answer. A request that Telegram refused as wrong
+    (400/403), or whose outcome is unknown (read timeout), is never sent again.
     """
 
     def __init__(
@@ -207,7 +237,15 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
                     await asyncio.sleep(seconds + 0.1)
                 finally:
                     self._not_paused.set()
-            except NetworkError as error:  # 5xx, connection reset, timeouts
+            except NetworkError as error:  # 5xx, connection failures, timeouts
+                if data.get("chat_id") is not None and not certainly_not_delivered(error):
+                    # Telegram may have delivered it: a second copy is worse than none.
+                    # (Requests to no chat, such as getUpdates or setMyCommands, are safe to
+                    # repeat and keep being retried.)
+                    _LOGGER.warning(
+                        "%s: outcome unknown (%s); not sent again", endpoint, type(error).__name__
+                    )
+                    raise
                 if network_failures == self._network_retries:
                     raise
                 network_failures += 1

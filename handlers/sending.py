@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
 
 from bot.messages.rendering import to_html_messages
 from bot.messages.reply import Button, Reply
@@ -17,12 +16,8 @@ def keyboard(rows: Iterable[Iterable[Button]]) -> InlineKeyboardMarkup | None:
 
 
 async def send_replies(bot: Bot, chat_id: int, replies: Iterable[Reply]) -> None:
-    """Send each reply, split into messages of at most 4096 characters, in order."""
+    """Send each reply, split into messages of at most 4096 characters, in order (as HTML:
+    the Application's `Defaults`)."""
     for reply in replies:
         for message in to_html_messages(reply):
-            await bot.send_message(
-                chat_id,
-                message.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(message.buttons),
-            )
+            await bot.send_message(chat_id, message.text, reply_markup=keyboard(message.buttons))

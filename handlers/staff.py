@@ -17,20 +17,22 @@ group, only the first matching handler runs).
 
 from __future__ import annotations
 
+import html
 import logging
 from datetime import UTC
 from datetime import time as time_of_day
 
 from telegram import Chat, ForceReply, Message, Update, User
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.messages.rendering import to_html_messages
 from bot.messages.reply import Reply
+from bot.settings import Settings
 from bot.staff.actions import LeadFilter, is_staff_action, parse_action
 from bot.staff.stats import CHART_WEEKS, collect_stats, stats_reply, weekly_chart
 from bot.staff.workspace import NoteRequest, StaffWorkspace
-from handlers.context import AssistantApplication, AssistantContext, user_ref
+from handlers.context import AssistantApplication, AssistantContext
 from handlers.conversation import on_button, on_unknown_command
 from handlers.sending import send_replies
 from knowledge.model import Language
@@ -40,19 +42,6 @@ _LOGGER = logging.getLogger(__name__)
 STAFF_COMMANDS = ("leads", "lead", "export", "stats", "unanswered")
 # The digest goes out at 07:00 UTC (08:00 or 09:00 in Brussels), before the working day.
 DIGEST_TIME = time_of_day(7, 0, tzinfo=UTC)
-
-
-def _workspace(context: AssistantContext) -> StaffWorkspace:
-    services = context.services
-    return StaffWorkspace(
-        leads=services.leads,
-        unanswered=services.unanswered,
-        learned=services.learned,
-        notes=services.pending_notes,
-        matcher=services.matcher,
-        knowledge=services.knowledge,
-        catalogue=services.catalogue,
-    )
 
 
 def is_staff(context: AssistantContext, user: User | None) -> bool:
@@ -71,9 +60,7 @@ def _staff_chat(context: AssistantContext, chat: Chat | None) -> bool:
 async def _language(context: AssistantContext, user: User) -> Language:
     # Read only: saving here could overwrite a newer state written by the staff member's
     # private chat, which runs concurrently with the staff group.
-    return await context.services.dialogue.language_for(
-        user_ref(user), await context.conversation()
-    )
+    return await context.language(user)
 
 
 async def _send_prompt(context: AssistantContext, chat: Chat, reply: Reply) -> None:
@@ -83,9 +70,7 @@ async def _send_prompt(context: AssistantContext, chat: Chat, reply: Reply) -> N
         await send_replies(context.bot, chat.id, [reply])
         return
     for message in to_html_messages(reply):
-        await context.bot.send_message(
-            chat.id, message.text, parse_mode=ParseMode.HTML, reply_markup=ForceReply()
-        )
+        await context.bot.send_message(chat.id, message.text, reply_markup=ForceReply())
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -102,11 +87,10 @@ async def on_staff_command(update: Update, context: AssistantContext) -> None:
             await on_unknown_command(update, context)
         # In a group, an unknown command gets no answer either.
         return
-    command, _, argument = message.text.partition(" ")
-    name = command.lstrip("/").split("@", 1)[0].lower()
-    argument = argument.strip()
+    name = message.text.split(maxsplit=1)[0].lstrip("/").split("@", 1)[0].lower()
+    argument = " ".join(context.args or ())
     language = await _language(context, user)
-    workspace = _workspace(context)
+    workspace = context.services.workspace
     if name == "leads":
         lead_filter = workspace.parse_export_filter(argument)
         if lead_filter is None:
@@ -145,8 +129,9 @@ async def _export(
         )
         return
     export = await workspace.export(lead_filter)
-    caption = context.services.catalogue.text(
-        language, "staff_ws.export.caption", count=export.count
+    # Captions are HTML too (the Application's Defaults): escaped like every other text.
+    caption = html.escape(
+        context.services.catalogue.text(language, "staff_ws.export.caption", count=export.count)
     )
     await context.bot.send_document(
         chat.id, document=export.data, filename=export.filename, caption=caption
@@ -155,7 +140,7 @@ async def _export(
 
 async def _stats(context: AssistantContext, chat: Chat, language: Language) -> None:
     services = context.services
-    workspace = _workspace(context)
+    workspace = context.services.workspace
     now = workspace.now()
     periods = await collect_stats(
         services.leads, services.unanswered, now, question_log=services.question_log
@@ -173,7 +158,7 @@ async def _stats(context: AssistantContext, chat: Chat, language: Language) -> N
         chat.id,
         photo=png,
         filename="leads-per-week.png",
-        caption=t(language, "staff_ws.stats.chart_caption", weeks=CHART_WEEKS),
+        caption=html.escape(t(language, "staff_ws.stats.chart_caption", weeks=CHART_WEEKS)),
     )
 
 
@@ -200,7 +185,7 @@ async def on_staff_button(update: Update, context: AssistantContext) -> None:
             context.bot, chat_id, [context.services.dialogue.answers.stale(language)]
         )
         return
-    result = await _workspace(context).on_action(language, user.id, chat_id, action)
+    result = await context.services.workspace.on_action(language, user.id, chat_id, action)
     if isinstance(result, NoteRequest):
         if chat is not None:
             await _send_prompt(context, chat, result.reply)
@@ -236,7 +221,7 @@ async def on_note(update: Update, context: AssistantContext) -> None:
     if not is_staff(context, user):
         return
     language = await _language(context, user)
-    reply = await _workspace(context).take_note(language, user.id, chat.id, message.text)
+    reply = await context.services.workspace.take_note(language, user.id, chat.id, message.text)
     if reply is not None:
         await send_replies(context.bot, chat.id, [reply])
 
@@ -247,7 +232,7 @@ async def on_note_cancel(update: Update, context: AssistantContext) -> None:
     if user is None or chat is None or not is_staff(context, user):
         return
     language = await _language(context, user)
-    notice = await _workspace(context).cancel_note(language, user.id)
+    notice = await context.services.workspace.cancel_note(language, user.id)
     await send_replies(context.bot, chat.id, [notice])
 
 
@@ -260,22 +245,22 @@ async def send_daily_digest(context: AssistantContext) -> None:
     chat_id = services.settings.staff_chat_id
     if chat_id is None:
         return
-    digest = await _workspace(context).digest(services.settings.default_language)
+    digest = await context.services.workspace.digest(services.settings.default_language)
     await send_replies(context.bot, chat_id, [digest])
 
 
 # -- registration ------------------------------------------------------------------------------
 
 
-def register_staff_handlers(application: AssistantApplication) -> None:
+def register_staff_handlers(application: AssistantApplication, settings: Settings) -> None:
     """Add the staff handlers (group 0) and the daily digest job.
 
-    Call it in the composition root after the services are attached and BEFORE the user
-    handlers of group 0: in a group only the first matching handler runs, so a pending note
-    must be seen before the dialogue's text handler, and /leads before the unknown-command one.
+    Call it in the composition root BEFORE the user handlers of group 0: in a group only the
+    first matching handler runs, so a pending note must be seen before the dialogue's text
+    handler, and /leads before the unknown-command one.
     """
     awaiting_note = _AwaitingNote(application)
-    staff_chat_id = application.bot_data.services.settings.staff_chat_id
+    staff_chat_id = settings.staff_chat_id
     chats: filters.BaseFilter = filters.ChatType.PRIVATE
     if staff_chat_id is not None:
         chats = chats | filters.Chat(chat_id=staff_chat_id)

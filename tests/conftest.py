@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from bot.settings import Settings
+from bot.settings import Secret, Settings
 from knowledge.loader import load_knowledge_base
 from knowledge.model import KnowledgeBase
 from tests.fake_bot_api import FakeBotApi
@@ -109,7 +109,7 @@ async def api() -> AsyncIterator[FakeBotApi]:
 @pytest.fixture
 def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
     return Settings(
-        telegram_bot_token=api.token,
+        telegram_bot_token=Secret(api.token),
         telegram_base_url=api.base_url,
         database_path=tmp_path / "assistant.sqlite3",
         staff_user_ids=frozenset({STAFF_ID}),

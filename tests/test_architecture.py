@@ -58,10 +58,25 @@ def test_only_the_composition_root_builds_the_application() -> None:
     assert builders == ["bot/app.py"]
 
 
-def test_no_matching_module_is_too_long_to_read() -> None:
-    """bot/matching grew past 600 lines in one file once; each module now holds one thing."""
-    lengths = {
-        path.name: len(path.read_text(encoding="utf-8").splitlines())
-        for path in (PROJECT_ROOT / "bot" / "matching").glob("*.py")
-    }
-    assert {name: n for name, n in lengths.items() if n > 450} == {}
+# Modules directly in bot/ (sub-packages not counted): the entry point and the composition.
+MAX_MODULES_IN_BOT = 8
+MAX_LINES = 450
+# Temporary: folders whose files are being split on other branches right now. Remove the line
+# when its split lands (bot/matching/ landed with issue #15).
+BEING_SPLIT: tuple[str, ...] = ()
+
+
+def test_bot_holds_few_modules_directly() -> None:
+    modules = sorted(path.name for path in (PROJECT_ROOT / "bot").glob("*.py"))
+    assert len(modules) <= MAX_MODULES_IN_BOT, modules
+
+
+def test_no_source_file_is_too_long() -> None:
+    too_long = {}
+    for folder in ("bot", "handlers", "knowledge"):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            name = path.relative_to(PROJECT_ROOT).as_posix()
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > MAX_LINES and not name.startswith(BEING_SPLIT):
+                too_long[name] = lines
+    assert too_long == {}

@@ -21,6 +21,24 @@ def test_shipped_catalogue_loads() -> None:
     assert catalogue.text("fr", "welcome") != catalogue.text("en", "welcome")
 
 
+@pytest.mark.parametrize(
+    ("language", "count", "expected"),
+    [
+        ("en", 0, "0 leads"),
+        ("en", 1, "1 lead"),
+        ("en", 2, "2 leads"),
+        ("fr", 0, "0 demande"),
+        ("fr", 1, "1 demande"),
+        ("fr", 2, "2 demandes"),
+    ],
+)
+def test_plural_forms_follow_the_count(language: str, count: int, expected: str) -> None:
+    catalogue = Catalogue.load()
+    assert catalogue.has("staff_ws.export.caption")
+    text = catalogue.text(language, "staff_ws.export.caption", count=count)  # type: ignore[arg-type]
+    assert text == expected
+
+
 def test_every_intent_has_a_label_in_both_languages(knowledge: KnowledgeBase) -> None:
     catalogue = Catalogue.load()
     for intent in knowledge.intents:

@@ -25,7 +25,9 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 
 def rows(path: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(path) as raw:
-        found = raw.execute("SELECT key, updated_at FROM persistence ORDER BY key").fetchall()
+        found = raw.execute(
+            "SELECT CAST(user_id AS TEXT), updated_at FROM conversation_states ORDER BY user_id"
+        ).fetchall()
     raw.close()
     return found
 
@@ -86,7 +88,7 @@ async def test_users_in_a_join_flow_are_listed(database: Database) -> None:
 
 async def test_a_corrupt_row_reads_as_a_fresh_state(database: Database) -> None:
     await database.execute(
-        "INSERT INTO persistence (kind, key, data, updated_at) VALUES ('user_data', '9', ?, '')",
+        "INSERT INTO conversation_states (user_id, data, updated_at) VALUES (9, ?, '')",
         ('{"join": 12, "language": "de", "last_cluster": ["x"]}',),
     )
     state = await ConversationStore(database).load(9)

@@ -74,7 +74,7 @@ async def test_open_creates_directory_and_applies_each_migration_once(
         "leads",
         "lead_history",
         "learned_examples",
-        "persistence",
+        "conversation_states",
     }
 
 
@@ -211,7 +211,7 @@ def test_naive_datetimes_are_refused() -> None:
 
 def test_core_modules_do_not_import_telegram() -> None:
     code = (
-        "import sys, bot.storage.database, bot.storage.lead_store, bot.storage.user_store\n"
+        "import sys, bot.storage.database, bot.storage.lead_store, bot.storage.privacy_store\n"
         "bad = sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.'))\n"
         "assert not bad, bad\n"
     )

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from bot.app import build_application
-from bot.services import Services
 from bot.settings import Settings
 from handlers.runtime import PerChatUpdateProcessor
 from knowledge.model import KnowledgeBase
@@ -28,12 +27,14 @@ async def test_per_user_memory_is_bounded_after_many_distinct_users(
     api: FakeBotApi, settings: Settings, knowledge: KnowledgeBase
 ) -> None:
     settings = dataclasses.replace(settings, messages_per_second=100_000)
-    services = await Services.open(settings, knowledge)
-    # A small state cache, so that many more users than it holds go through it.
-    services.conversations._max_cached = CACHED_STATES
+    application = build_application(settings, knowledge)
     try:
-        application = build_application(services)
         async with application:
+            assert application.post_init is not None
+            await application.post_init(application)  # opens the services, as serve() does
+            services = application.bot_data.services
+            # A small state cache, so that many more users than it holds go through it.
+            services.conversations._max_cached = CACHED_STATES
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling()
@@ -62,5 +63,6 @@ async def test_per_user_memory_is_bounded_after_many_distinct_users(
             )
             assert len(services.conversations) <= CACHED_STATES
     finally:
-        await services.close()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)  # closes the services
     api.assert_no_errors()

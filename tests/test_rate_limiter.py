@@ -1,7 +1,8 @@
 """The rate limiter on its own, with the request itself replaced by a coroutine that records when
 it ran (the Telegram-level behaviour, against the fake Bot API, is in test_telegram_resilience):
-a 429 holds every send back, transient failures are retried and wrong requests are not, groups
-get their own window, requests that are not messages are not counted."""
+a 429 holds every send back, failures that certainly did not reach Telegram are retried, wrong
+requests and sends whose outcome is unknown are not, groups get their own window, requests that
+are not messages are not counted."""
 
 from __future__ import annotations
 
@@ -9,12 +10,27 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from handlers.runtime import TelegramRateLimiter, group_of
+from handlers.runtime import TelegramRateLimiter, certainly_not_delivered, group_of
 
 JSONDict = dict[str, Any]
+
+
+def wrapped(error: NetworkError, cause: BaseException) -> NetworkError:
+    """`error` as PTB raises it for an httpx failure: `raise ... from cause`."""
+    error.__cause__ = cause
+    return error
+
+
+def connect_timeout() -> NetworkError:
+    return wrapped(TimedOut(), httpx.ConnectTimeout("connect timed out"))
+
+
+def read_timeout() -> NetworkError:
+    return wrapped(TimedOut(), httpx.ReadTimeout("read timed out"))
 
 
 class Calls:
@@ -70,7 +86,7 @@ async def test_429s_are_retried_a_bounded_number_of_times() -> None:
 
 async def test_transient_failures_are_retried_with_backoff_then_given_up() -> None:
     limiter = TelegramRateLimiter(network_retries=2, first_delay=0.05)
-    calls = Calls({"flaky": [NetworkError("502"), TimedOut()]})
+    calls = Calls({"flaky": [NetworkError("502"), connect_timeout()]})
     assert await request(limiter, calls, "flaky") == {"ok": "flaky"}
     first, second, third = calls.times("flaky")
     assert second - first >= 0.05
@@ -80,6 +96,59 @@ async def test_transient_failures_are_retried_with_backoff_then_given_up() -> No
     with pytest.raises(NetworkError):
         await request(limiter, calls, "down")
     assert len(calls.times("down")) == 3
+
+
+async def test_a_send_whose_outcome_is_unknown_is_not_sent_again() -> None:
+    limiter = TelegramRateLimiter(first_delay=0.01)
+    calls = Calls({"timed out": [read_timeout()]})
+    with pytest.raises(TimedOut):
+        await request(limiter, calls, "timed out")
+    assert len(calls.times("timed out")) == 1
+    # A request to no chat (getUpdates, setMyCommands…) is safe to repeat, and is.
+    calls = Calls({"poll": [read_timeout()]})
+    assert await request(limiter, calls, "poll", chat_id=None) == {"ok": "poll"}
+    assert len(calls.times("poll")) == 2
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        pytest.param(NetworkError("Bad Gateway"), True, id="5xx-answer"),
+        pytest.param(connect_timeout(), True, id="connect-timeout"),
+        pytest.param(wrapped(TimedOut(), httpx.PoolTimeout("pool")), True, id="pool-timeout"),
+        pytest.param(
+            wrapped(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused")),
+            True,
+            id="connection-refused",
+        ),
+        pytest.param(
+            wrapped(NetworkError("httpx.WriteError"), httpx.WriteError("reset")),
+            True,
+            id="reset-while-writing",
+        ),
+        pytest.param(read_timeout(), False, id="read-timeout"),
+        pytest.param(
+            wrapped(
+                NetworkError("httpx.RemoteProtocolError"),
+                httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            ),
+            False,
+            id="closed-after-the-request",
+        ),
+        pytest.param(
+            wrapped(NetworkError("httpx.ReadError"), httpx.ReadError("reset")),
+            False,
+            id="reset-while-reading",
+        ),
+        pytest.param(
+            wrapped(NetworkError("Unknown error in HTTP implementation"), OSError()),
+            False,
+            id="unknown",
+        ),
+    ],
+)
+def test_what_certainly_did_not_reach_telegram(error: NetworkError, expected: bool) -> None:
+    assert certainly_not_delivered(error) is expected
 
 
 async def test_a_request_telegram_refused_is_not_sent_again() -> None:

@@ -37,9 +37,8 @@ from bot.staff.unanswered_review import alike, group_questions
 from bot.staff.workspace import NoteRequest, StaffWorkspace
 from bot.storage.database import Database
 from bot.storage.lead_store import LeadStore
-from bot.storage.user_store import (
-    LearnedExample,
-    LearnedExampleStore,
+from bot.storage.learned_example_store import LearnedExample, LearnedExampleStore
+from bot.storage.unanswered_question_store import (
     QuestionStatus,
     UnansweredQuestion,
     UnansweredQuestionStore,
@@ -348,7 +347,7 @@ async def test_assign_teaches_the_matcher_at_once_and_is_stored(stores: Stores) 
     assert_short_actions(picker)
 
     done = await stores.workspace.assign("en", first, "funding_and_support", STAFF)
-    assert "2 question(s)" in done.plain_text()
+    assert "2 questions" in done.plain_text()
     after = stores.matcher.match(text)
     assert (after.intent, after.confident) == ("funding_and_support", True)
     assert [(e.intent_id, e.created_by) for e in await stores.learned.all()] == [
@@ -365,7 +364,7 @@ async def test_assign_teaches_the_matcher_at_once_and_is_stored(stores: Stores) 
 async def test_dismiss(stores: Stores) -> None:
     question_id = await stores.unanswered.record(1, "asdf qwerty", "fr", 0.0, None)
     done = await stores.workspace.dismiss("fr", question_id)
-    assert "1 question(s) écartée(s)" in done.plain_text()
+    assert "1 question écartée." in done.plain_text()
     [dismissed] = await stores.unanswered.recent(status=QuestionStatus.DISMISSED)
     assert dismissed.id == question_id
     assert await stores.learned.all() == []

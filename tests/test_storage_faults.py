@@ -26,6 +26,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ from bot.conversation.join_flow import CONSENT_VERSION
 from bot.leads.model import Consent, NewLead
 from bot.services import Services
 from bot.settings import Settings
-from bot.storage.user_store import QuestionOutcome
+from bot.storage.question_log_store import QuestionOutcome
 from knowledge.model import KnowledgeBase
 from tests.fake_bot_api import FakeBotApi, SentMessage
 from tests.helpers import RunningBot, confirm_data, fill_until_summary, new_lead, serving
@@ -69,8 +70,10 @@ async def running(
     opened: list[Services] = []
     original_open = Services.open
 
-    async def open_and_capture(settings: Settings, knowledge: KnowledgeBase) -> Services:
-        services = await original_open(settings, knowledge)
+    async def open_and_capture(
+        settings: Settings, knowledge: KnowledgeBase, **options: Any
+    ) -> Services:
+        services = await original_open(settings, knowledge, **options)
         opened.append(services)
         return services
 
@@ -188,7 +191,7 @@ def assert_asked_to_try_later(
     is lost), and the failure is logged with its cause."""
     assert TRY_LATER in refused.text
     assert confirm_data(refused) == confirm_data(summary)
-    [logged] = error_records(caplog, "bot.conversation.join_flow")
+    [logged] = error_records(caplog, "bot.conversation.join_submission")
     assert logged.getMessage() == "could not store a lead"
     assert logged.exc_info is not None
     assert cause in str(logged.exc_info[1])
@@ -264,7 +267,7 @@ async def test_a_full_disk_does_not_cost_an_unanswered_question_its_answer(
 
     [answer] = await bot.ask(USER, OUT_OF_SCOPE)
     assert (answer.text, answer.callback_data) == (expected.text, expected.callback_data)
-    warnings = sorted(r.getMessage() for r in error_records(caplog, "bot.conversation.dialogue"))
+    warnings = sorted(r.getMessage() for r in error_records(caplog, "bot.conversation.ports"))
     assert warnings == ["could not count a question", "could not store an unanswered question"]
     assert count(bot, "SELECT count(*) FROM unanswered_questions WHERE user_id = ?", USER) == 1
 
@@ -285,10 +288,10 @@ async def test_a_conversation_state_that_cannot_be_saved_gets_an_apology_and_the
     assert APOLOGY in apology.text
     [logged] = error_records(caplog, "handlers.errors")
     assert "failed with OperationalError" in logged.getMessage()
-    assert count(bot, "SELECT count(*) FROM persistence WHERE key = ?", str(OTHER)) == 0
+    assert count(bot, "SELECT count(*) FROM conversation_states WHERE user_id = ?", OTHER) == 0
 
     await pragma(services, f"max_page_count = {previous_cap}")
     [prompt] = await bot.ask(OTHER, "/join plastiwin")
     assert "callback_data" not in prompt.text
     assert APOLOGY not in prompt.text
-    assert count(bot, "SELECT count(*) FROM persistence WHERE key = ?", str(OTHER)) == 1
+    assert count(bot, "SELECT count(*) FROM conversation_states WHERE user_id = ?", OTHER) == 1

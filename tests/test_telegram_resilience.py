@@ -50,7 +50,6 @@ async def test_429_on_send_is_waited_out_and_the_user_gets_the_answer(bot: Runni
     [
         pytest.param({"status": 502}, 1, id="502-once"),
         pytest.param({"status": 500}, 2, id="500-twice"),
-        pytest.param({"close_connection": True}, 1, id="connection-closed-once"),
     ],
 )
 async def test_transient_send_failures_are_retried(
@@ -64,6 +63,48 @@ async def test_transient_send_failures_are_retried(
     assert [a.ok for a in attempts] == [False] * times + [True]
     assert len({a.params["text"] for a in attempts}) == 1
     assert len(bot.api.sent_messages(USER)) == 1  # answered once, not once per attempt
+
+
+class ShortReadTimeoutBuilder(ApplicationBuilder):  # type: ignore[type-arg]
+    """The production builder with a 0.5 s read timeout, so a stall of 1.5 s is past it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read_timeout(0.5)
+
+
+async def test_a_timed_out_send_is_not_sent_again(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Telegram delivers the message but its acknowledgement comes after the read timeout: the
+    # bot cannot know the message arrived, so it must not send it a second time.
+    monkeypatch.setattr("bot.app.ApplicationBuilder", ShortReadTimeoutBuilder)
+    await bot.restart()
+    bot.api.fail_next("sendMessage", stall_seconds=1.5)
+    bot.api.user_message(USER, QUESTION, language_code="en")
+    [answer] = await bot.api.wait_for_messages(USER, 1, timeout=10)
+    assert "Source:" in answer.text
+    await asyncio.sleep(2.0)  # what a retry (0.5 s later) or an apology would have needed
+    await bot.api.wait_until_idle(quiet=0.3, timeout=10)
+    [attempt] = sends_to(bot.api, USER)  # one request: never sent again
+    assert attempt.fault is not None
+    assert attempt.fault.stall_seconds == 1.5
+    assert [m.text for m in bot.api.sent_messages(USER)] == [answer.text]
+    await assert_answered(bot, OTHER)  # the bot keeps going
+
+
+async def test_a_send_whose_connection_dropped_after_the_request_is_not_sent_again(
+    bot: RunningBot,
+) -> None:
+    # The connection closed after the request was written and before any answer: Telegram may
+    # have acted on it, so the message is not sent again (and no apology follows it either).
+    bot.api.fail_next("sendMessage", close_connection=True)
+    bot.api.user_message(USER, QUESTION, language_code="en")
+    await bot.api.wait_for(lambda: len(sends_to(bot.api, USER)) >= 1, timeout=10)
+    await asyncio.sleep(1.0)  # a retry would come 0.5 s later
+    await bot.api.wait_until_idle(quiet=0.3, timeout=10)
+    assert len(sends_to(bot.api, USER)) == 1
+    await assert_answered(bot, USER)
 
 
 # -- getUpdates failures -------------------------------------------------------------------

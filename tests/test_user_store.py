@@ -6,7 +6,6 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +15,16 @@ from bot.leads.model import CompanyType, Consent, LeadStatus, NewLead
 from bot.staff.notes import PendingNotes
 from bot.storage.database import Database
 from bot.storage.lead_store import LeadStore
-from bot.storage.user_store import (
-    ForgetReport,
-    LearnedExampleStore,
-    PersistedState,
-    PrivacyStore,
-    QuestionLogStore,
+from bot.storage.learned_example_store import LearnedExampleStore
+from bot.storage.privacy_store import ForgetReport, PersistedState, PrivacyStore
+from bot.storage.question_log_store import QuestionLogStore, QuestionOutcome
+from bot.storage.unanswered_question_store import (
     QuestionNotFoundError,
-    QuestionOutcome,
     QuestionStatus,
     UnansweredQuestion,
     UnansweredQuestionStore,
-    UserSettingsStore,
 )
+from bot.storage.user_settings_store import UserSettingsStore
 from tests.helpers import START, FakeClock
 from tests.helpers import new_lead as sample_lead
 
@@ -165,16 +161,11 @@ async def test_question_and_example_text_is_stored_exactly(database: Database, t
 # -- privacy: export and forget -----------------------------------------------------------------
 
 
-class JoinState(IntEnum):
-    COMPANY = 1
-    CONFIRM = 2
-
-
-async def put_row(database: Database, kind: str, key: str, data: object) -> None:
-    """A row of bot state as the conversation store (kind user_data) or older code wrote it."""
+async def put_state(database: Database, user_id: int, data: object) -> None:
+    """A user's conversation state as bot/storage/conversation_store.py writes it."""
     await database.execute(
-        "INSERT INTO persistence (kind, key, data, updated_at) VALUES (?, ?, ?, ?)",
-        (kind, key, json.dumps(data), "2026-01-01T00:00:00.000000+00:00"),
+        "INSERT INTO conversation_states (user_id, data, updated_at) VALUES (?, ?, ?)",
+        (user_id, json.dumps(data), "2026-01-01T00:00:00.000000+00:00"),
     )
 
 
@@ -187,10 +178,7 @@ async def give_user_everything(
     await leads.set_status(lead.id, LeadStatus.CONTACTED, changed_by=7, note="called")
     await UserSettingsStore(database, clock).set_language(user_id, "fr")
     await UnansweredQuestionStore(database, clock).record(user_id, "?", "fr", 0.3, None)
-    await put_row(database, "user_data", str(user_id), {"draft": {"company": company}})
-    await put_row(database, "chat_data", str(user_id), {"private": True})  # private chat = user
-    await put_row(database, "conversations", f'["join",[{user_id},{user_id}]]', 2)
-    await put_row(database, "conversations", f'["faq",[{user_id}]]', 3)
+    await put_state(database, user_id, {"draft": {"company": company}})
     # As a staff member, a note asked for on their own lead and not written yet.
     await PendingNotes(database, {user_id}, clock).set(user_id, user_id, lead.id)
 
@@ -200,7 +188,6 @@ async def test_export_holds_everything_about_the_user_and_nothing_else(
 ) -> None:
     await give_user_everything(database, clock, ALICE, "Alice SA")
     await give_user_everything(database, clock, BOB, "Bob SRL")
-    await put_row(database, "conversations", f'["join",[-100,{BOB}]]', 1)  # group
 
     alice = await PrivacyStore(database).export_user(ALICE)
 
@@ -214,9 +201,6 @@ async def test_export_holds_everything_about_the_user_and_nothing_else(
     assert alice.consents == [Consent("2026-01", "I agree.", START)]
     assert [(q.user_id, q.text) for q in alice.unanswered_questions] == [(ALICE, "?")]
     assert alice.bot_state == [
-        PersistedState("chat_data", str(ALICE), {"private": True}),
-        PersistedState("conversations", f'["faq",[{ALICE}]]', 3),
-        PersistedState("conversations", f'["join",[{ALICE},{ALICE}]]', 2),
         PersistedState("user_data", str(ALICE), {"draft": {"company": "Alice SA"}}),
         PersistedState(
             "pending_note",
@@ -233,9 +217,6 @@ async def test_forget_removes_everything_of_that_user_only(
 ) -> None:
     await give_user_everything(database, clock, ALICE, "Alice SA")
     await give_user_everything(database, clock, BOB, "Bob SRL")
-    await put_row(database, "conversations", f'["join",[-100,{ALICE}]]', 1)  # group
-    await put_row(database, "conversations", f'["join",[-100,{BOB}]]', 1)
-    await put_row(database, "bot_data", "", {"counter": 1})
     await LearnedExampleStore(database).add("join", "adhérer", "fr", created_by=7)
     privacy = PrivacyStore(database)
     bob_before = await privacy.export_user(BOB)
@@ -248,10 +229,10 @@ async def test_forget_removes_everything_of_that_user_only(
         lead_history=2,
         consents=1,
         unanswered_questions=1,
-        persistence=5,  # user_data, chat_data, 3 conversations
+        conversation_states=1,
         pending_notes=1,
     )
-    assert report.total == 12
+    assert report.total == 8
     assert (await privacy.export_user(ALICE)).is_empty
     assert await privacy.export_user(BOB) == bob_before
     # Nothing with Alice's id is left anywhere, read through a separate connection.
@@ -262,12 +243,11 @@ async def test_forget_removes_everything_of_that_user_only(
             ("unanswered_questions", "user_id"),
             ("user_settings", "user_id"),
             ("pending_notes", "user_id"),
+            ("conversation_states", "user_id"),
         ]:
             rows = raw.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (ALICE,))  # noqa: S608 (test)
             assert rows.fetchone() == (0,), table
-        keys = [row[0] for row in raw.execute("SELECT key FROM persistence ORDER BY kind, key")]
-        assert not any(str(ALICE) in key for key in keys)
-        assert "" in keys  # bot_data is nobody's
+        assert raw.execute("SELECT COUNT(*) FROM conversation_states").fetchone() == (1,)  # Bob's
         assert raw.execute("SELECT COUNT(*) FROM lead_history").fetchone() == (2,)  # Bob's
         assert raw.execute("SELECT COUNT(*) FROM learned_examples").fetchone() == (1,)
     raw.close()

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from bot.app import serve
-from bot.settings import Settings
+from bot.settings import Secret, Settings
 from knowledge.model import KnowledgeBase
 from tests.fake_bot_api import FakeBotApi
 
@@ -50,7 +50,7 @@ async def test_webhook_checks_the_secret_and_answers(
     webhook = replace(
         settings,
         webhook_url="https://example.test/hook",
-        webhook_secret=SECRET,
+        webhook_secret=Secret(SECRET),
         webhook_listen="127.0.0.1",
         webhook_port=port,
     )

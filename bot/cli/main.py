@@ -138,7 +138,8 @@ def _settings_or_exit() -> Settings:
 def _run_assistant(command: str, directory: Path) -> int:
     """`run` and `chat`: settings, logging, then Telegram or the terminal."""
     settings = _settings_or_exit()
-    configure_logging(settings.log_level, (settings.telegram_bot_token, settings.webhook_secret))
+    secrets = (settings.telegram_bot_token, settings.webhook_secret)
+    configure_logging(settings.log_level, tuple(s.reveal() for s in secrets if s is not None))
     knowledge = _knowledge_or_exit(directory)
     if command == "run" and settings.telegram_bot_token:
         from bot.app import TokenRejectedError, run_telegram  # `chat` and `match` need no Telegram

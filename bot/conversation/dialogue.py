@@ -12,12 +12,7 @@ is answered and the step asked again; only then is it validated as the step's an
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import re
-import sqlite3
-from dataclasses import dataclass
-from typing import Protocol
 
 from bot.conversation.actions import (
     AskRecommendation,
@@ -34,29 +29,35 @@ from bot.conversation.actions import (
     StartJoin,
     parse_action,
 )
+from bot.conversation.commands import Commands
 from bot.conversation.join_flow import JoinFlow
 from bot.conversation.message_cues import (
     about_my_request,
     asks_which_cluster,
     asks_why,
-    has_domain_words,
     is_back,
     is_cancel,
     reads_as_correction,
-    reads_as_follow_up,
-    reads_as_question,
     wants_to_join,
     without_greeting,
     words,
     written_language,
 )
-from bot.conversation.request_followup import RequestFollowUp
-from bot.conversation.state import SUBJECT_TURNS, ConversationState, JoinRequest, Step
+from bot.conversation.ports import (
+    LanguagePreferences,
+    QuestionLog,
+    QuestionRecords,
+    UnansweredQuestions,
+    UserRef,
+)
+from bot.conversation.request_followup import RequestCorrected, RequestFollowUp
+from bot.conversation.state import ConversationState, JoinRequest, Step
+from bot.conversation.understanding import Understanding
 from bot.matching.matcher import Match, Matcher
 from bot.messages.answers import CONTEXTUAL_INTENTS, AnswerBuilder, tagged
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
-from bot.storage.user_store import PrivacyStore, QuestionOutcome
+from bot.storage.privacy_store import PrivacyStore
 from knowledge.model import LANGUAGES, KnowledgeBase, Language
 from knowledge.text_folding import fold
 
@@ -66,7 +67,6 @@ __all__ = ["ConversationState", "Dialogue", "UserRef"]
 # and it bounds the matcher's work on hostile input.
 MAX_QUESTION_CHARS = 1000
 _LOGGER = logging.getLogger(__name__)
-SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
 # Intents that start or describe the join request: inside the form they only resume it.
 JOIN_INTENTS = frozenset({"how_to_join", "start_join"})
 # A follow-up about one attribute of the cluster under discussion gets that attribute alone.
@@ -76,45 +76,6 @@ ATTRIBUTE_OF_INTENT = {
     "history": "founded",
     "sectors_covered": "field",
 }
-# Above this score, a valid-looking answer that uses our domain's words is taken as a question
-# ("c payant" at the company-name step is not a company).
-SURE_QUESTION_SCORE = 0.7
-_NEGATIONS = frozenset({"non", "pas", "not", "no"})
-_PREFERENCE = re.compile(r"plutot que|rather than|instead of|au lieu de")
-_SENTENCE = re.compile(r"(?<=[?!.])\s+")
-_CLAUSE_BREAK = re.compile(r"[,;.!?]|\bmais\b|\bbut\b")
-
-
-class UnansweredQuestions(Protocol):
-    """Where questions the assistant could not answer are kept for staff review."""
-
-    async def record(
-        self, user_id: int, text: str, language: str, best_score: float, best_intent: str | None
-    ) -> int: ...
-
-
-class QuestionLog(Protocol):
-    """An anonymous tally of questions and how they were understood, for staff statistics."""
-
-    async def record(
-        self, intent: str | None, language: str, outcome: QuestionOutcome
-    ) -> None: ...
-
-
-class LanguagePreferences(Protocol):
-    """Where a user's explicit language choice is remembered across restarts."""
-
-    async def get_language(self, user_id: int) -> str | None: ...
-
-    async def set_language(self, user_id: int, language: str) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class UserRef:
-    """Who is talking: an ID and the language their app is set to, if known."""
-
-    id: int
-    client_language: str | None = None
 
 
 class Dialogue:
@@ -132,55 +93,21 @@ class Dialogue:
         privacy: PrivacyStore,
         question_log: QuestionLog,
         default_language: Language = "fr",
+        on_request_corrected: RequestCorrected | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.matcher = matcher
         self.catalogue = catalogue
         self.join_flow = join_flow
-        self._unanswered = unanswered
         self._preferences = preferences
-        self._privacy = privacy
-        self._question_log = question_log
+        self._records = QuestionRecords(unanswered, question_log)
         self._default_language: Language = default_language
         self.answers = AnswerBuilder(knowledge, catalogue)
-        self.requests = RequestFollowUp(knowledge, catalogue, join_flow.leads)
-        # Naming a cluster or a pôle puts a message in our domain, even when the matcher
-        # cannot place it ("is TWIST based in Liège?").
-        named = [c.name for c in knowledge.clusters] + [
-            p.name for p in knowledge.competitiveness_clusters
-        ]
-        self._names = frozenset(" ".join(words(name)) for name in named)
-
-    def _best_match(self, text: str, language: Language) -> Match:
-        """The match of the whole text, or of its clearest sentence when the whole is unclear:
-        "sorry, do you speak english? what is a cluster?" asks what a cluster is."""
-        whole = self.matcher.match(text, fallback_language=language)
-        sentences = [s for s in _SENTENCE.split(text) if len(words(s)) >= 2]
-        if whole.confident or len(sentences) < 2:
-            return whole
-        parts = [self.matcher.match(s, fallback_language=language) for s in sentences]
-        best = max(parts, key=lambda m: (m.confident, m.intent not in SMALL_TALK, m.score))
-        return best if best.confident else whole
-
-    def _in_context(self, state: ConversationState, text: str, match: Match) -> Match:
-        """A follow-up ("and the difference with a cluster?") keeps the topic of the last
-        turns when the matcher also sees it as a close second."""
-        topic = state.subject.intent
-        if (
-            topic is not None
-            and state.subject.age < SUBJECT_TURNS
-            and match.intent != topic
-            and topic in match.alternatives[:2]
-            and reads_as_follow_up(text)
-        ):
-            others = tuple(i for i in (match.intent, *match.alternatives) if i and i != topic)
-            return dataclasses.replace(match, intent=topic, alternatives=others)
-        return match
-
-    def _in_domain(self, text: str) -> bool:
-        return has_domain_words(text, self._names)
-
-    # -- language: the user's choice, else what they have been writing, else their app's -------
+        self.requests = RequestFollowUp(
+            knowledge, catalogue, join_flow.leads, on_corrected=on_request_corrected
+        )
+        self.understanding = Understanding(knowledge, matcher, join_flow)
+        self.commands = Commands(self, privacy)
 
     async def _load_language(self, user: UserRef, state: ConversationState) -> None:
         if not state.language_loaded:
@@ -253,7 +180,9 @@ class Dialogue:
             text = text[:MAX_QUESTION_CHARS]
             replies.append(self.answers.notice(language, "too_long", limit=MAX_QUESTION_CHARS))
         text = without_greeting(text)
-        match = self._in_context(state, text, self._best_match(text, language))
+        match = self.understanding.in_context(
+            state, text, self.understanding.best_match(text, language)
+        )
         language = self._language_of_text(user, state, text, match)
         if state.correcting is not None:
             if is_cancel(text):
@@ -277,84 +206,20 @@ class Dialogue:
         if is_back(text):
             return await self.join_flow.on_action(request, JoinAction("jb"), language)
         if reads_as_correction(text) or request.step is Step.CLUSTER:
-            chosen = self._chosen_cluster(text)
+            chosen = self.understanding.chosen_cluster(text)
             if chosen is not None and request.step is Step.CLUSTER:
                 return await self.join_flow.on_action(request, JoinAction("jc", chosen), language)
             if chosen is not None and chosen != request.answers.cluster:
                 return self.join_flow.change_cluster(request, chosen, language)
         if asks_why(text) and not (match.confident and match.intent not in (None, "privacy")):
             return self.join_flow.why_asked(request, language)
-        if self._is_interjection(request, text, match):
+        if self.understanding.is_interjection(request, text, match):
             self.join_flow.touch(request)
             # A question is evidence of the user's language; a name or an e-mail is not.
             language = self._language_of_text(user, state, text, match)
             answer = await self._question(user, state, text, language, match, in_form=True)
             return [*answer, self.join_flow.prompt(request, language)]
         return await self.join_flow.on_text(request, text, language, user.id)
-
-    def _is_interjection(self, request: JoinRequest, text: str, match: Match) -> bool:
-        """Whether a message inside the form is a question or small talk, not an answer."""
-        if match.confident and match.intent in SMALL_TALK and len(words(text)) <= 3:
-            return request.step not in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER)
-        if self.join_flow.accepts(request, text):
-            if request.step in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER, Step.CLUSTER):
-                return False  # a valid e-mail, number or cluster name is never a question
-            if reads_as_question(text) or wants_to_join(text):
-                return True
-            return (
-                match.confident
-                and match.score >= SURE_QUESTION_SCORE
-                and match.intent not in SMALL_TALK
-                and self._in_domain(text)
-            )
-        if reads_as_question(text) or wants_to_join(text):
-            return True
-        return match.confident or (
-            not self.join_flow.takes_free_text(request) and self._in_domain(text)
-        )
-
-    def _chosen_cluster(self, text: str) -> str | None:
-        """The cluster a message settles on: "non pas twist, cap 2020" -> CAP 2020, "TWIST
-        plutôt que TWEED" -> TWIST."""
-        clauses = _CLAUSE_BREAK.split(text.casefold())
-        # "X plutôt que Y": what follows is the one not wanted.
-        kept = []
-        for clause in clauses:
-            head = _PREFERENCE.split(" ".join(words(clause)))
-            kept.append(head[0])
-            if len(head) > 1:
-                break
-        for chunk in reversed(kept):
-            found = words(chunk)
-            if found[:1] in (["non"], ["no"]):
-                found = found[1:]  # "non, cap 2020" / "non cap 2020": no, I meant…
-            if not found or found[0] in _NEGATIONS:
-                continue  # "non pas twist", "not twist": the one not wanted
-            cluster = self.matcher.match(" ".join(found)).cluster
-            if cluster is not None:
-                return cluster
-        return None
-
-    async def _record_unanswered(self, user: UserRef, match: Match) -> None:
-        try:
-            await self._unanswered.record(
-                user.id, match.text, match.language, match.score, match.intent
-            )
-        except sqlite3.Error:
-            # Losing a review item must not cost the user their answer.
-            _LOGGER.warning("could not store an unanswered question", exc_info=True)
-
-    async def _log_question(self, match: Match) -> None:
-        if match.intent is None:
-            outcome = QuestionOutcome.NOT_UNDERSTOOD
-        elif match.confident:
-            outcome = QuestionOutcome.ANSWERED
-        else:
-            outcome = QuestionOutcome.UNSURE
-        try:
-            await self._question_log.record(match.intent, match.language, outcome)
-        except sqlite3.Error:
-            _LOGGER.warning("could not count a question", exc_info=True)
 
     async def _question(
         self,
@@ -367,7 +232,7 @@ class Dialogue:
         in_form: bool = False,
     ) -> list[Reply]:
         """A question (or small talk) outside the form, or inside it as an interjection."""
-        await self._log_question(match)
+        await self._records.count(match)
         state.subject.age += 1
         state.about(cluster=match.cluster, pole=match.competitiveness_cluster)
         intent = match.intent if match.confident else None
@@ -418,14 +283,14 @@ class Dialogue:
         self, user: UserRef, state: ConversationState, language: Language, match: Match, text: str
     ) -> list[Reply]:
         """Unsure: "did you mean"; in our domain but unknown: say so honestly; else off-topic."""
-        await self._record_unanswered(user, match)
+        await self._records.keep_unanswered(user, match)
         if match.intent is not None:
             choices = [match.intent, *match.alternatives][:3]
             return [self.answers.did_you_mean(language, choices, match.cluster)]
         subject = match.cluster or (
             state.last_cluster if match.competitiveness_cluster is None else None
         )
-        if match.cluster or match.competitiveness_cluster or self._in_domain(text):
+        if match.cluster or match.competitiveness_cluster or self.understanding.in_domain(text):
             cluster = (
                 self.knowledge.cluster(subject)
                 if subject and self.knowledge.has_cluster(subject)
@@ -488,7 +353,7 @@ class Dialogue:
             case JoinAction() as action:
                 return await self._join_action(user, state, language, action)
             case Forget(confirmed):
-                return await self._forget(user, state, language, confirmed=confirmed)
+                return await self.commands.forget(user, state, language, confirmed=confirmed)
             case ShowMenu():
                 return [self.answers.main_menu(language)]
             case ShowClusterList():
@@ -558,81 +423,20 @@ class Dialogue:
         state.join, prompt = self.join_flow.start(cluster, language)
         return [tagged(prompt, "start_join", cluster)]
 
-    # -- commands -------------------------------------------------------------------------------
+    # -- commands (bot/conversation/commands.py) ------------------------------------------------
 
     async def on_start(
         self, user: UserRef, state: ConversationState, payload: str | None
     ) -> list[Reply]:
         """/start, with an optional deep-link payload: `cluster-<id>`, `join`, `join-<id>`."""
-        language = await self.language_for(user, state)
-        state.awaiting_activity = False
-        payload = (payload or "").strip()
-        if payload.startswith("cluster-") and self.knowledge.has_cluster(payload[8:]):
-            return [self.answer_intent(state, language, "cluster_info", payload[8:])]
-        if payload == "join":
-            return self.start_join(state, language, None)
-        if payload.startswith("join-") and self.knowledge.has_cluster(payload[5:]):
-            return self.start_join(state, language, payload[5:])
-        welcome = self.answers.welcome(language)
-        if state.join is not None and not self.join_flow.is_idle(state.join):
-            # /start in the middle of the flow keeps the answers: the user may just be lost.
-            return [welcome, self.answers.paused_join(language)]
-        return [welcome]
+        return await self.commands.start(user, state, payload)
 
     async def on_command(
         self, user: UserRef, state: ConversationState, command: str, argument: str = ""
     ) -> list[Reply]:
         """The commands every user has."""
-        language = await self.language_for(user, state)
-        simple = {"help": "help", "clusters": "list_clusters", "privacy": "privacy"}
-        if command == "start":
-            return await self.on_start(user, state, argument)
-        if command in simple:
-            return [self.answer_intent(state, language, simple[command], None)]
-        if command == "language":
-            return [self.answers.language_menu(language)]
-        if command == "join":
-            return self.start_join(state, language, argument.strip().lower() or None)
-        if command == "mydata":
-            return [await self._my_data(user, language)]
-        if command == "forget":
-            return [self.answers.forget_confirmation(language)]
-        if command == "cancel":
-            had_something = (
-                state.awaiting_activity or state.join is not None or state.correcting is not None
-            )
-            state.awaiting_activity = False
-            state.join = None
-            state.correcting = None
-            return [self.answers.cancelled(language, had_something)]
-        return [self.unknown_command(language)]
+        return await self.commands.run(user, state, command, argument)
 
     def unknown_command(self, language: Language) -> Reply:
         """What any command we do not know gets, whoever sends it."""
         return self.answers.notice_with_menu(language, "unknown_command")
-
-    # -- privacy --------------------------------------------------------------------------------
-
-    async def _my_data(self, user: UserRef, language: Language) -> Reply:
-        try:
-            data = await self._privacy.export_user(user.id)
-        except sqlite3.Error:
-            _LOGGER.warning("could not read a user's data", exc_info=True)
-            return self.answers.notice(language, "try_later")
-        return self.answers.my_data(language, data)
-
-    async def _forget(
-        self, user: UserRef, state: ConversationState, language: Language, *, confirmed: bool
-    ) -> list[Reply]:
-        if not confirmed:
-            return [self.answers.notice_with_menu(language, "forget.kept")]
-        try:
-            report = await self._privacy.forget_user(user.id)
-        except sqlite3.Error:
-            _LOGGER.warning("could not erase a user's data", exc_info=True)
-            return [self.answers.notice(language, "try_later")]
-        # Nothing of the conversation is kept either: back to a blank state.
-        fresh = ConversationState(language_loaded=True)
-        for name in ConversationState.__slots__:
-            setattr(state, name, getattr(fresh, name))
-        return [self.answers.notice_with_menu(language, "forget.done", count=report.total)]

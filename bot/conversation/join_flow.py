@@ -14,8 +14,7 @@ correction is not); only then does it reach `on_text` here.
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.conversation.actions import JoinAction
@@ -26,9 +25,10 @@ from bot.conversation.join_prompts import (
     STEP_OF_FIELD,
     JoinPrompts,
 )
+from bot.conversation.join_submission import JoinSubmission, LeadCreated
 from bot.conversation.message_cues import words
 from bot.conversation.state import JoinRequest, Step
-from bot.leads.model import CompanyType, Consent, Lead, Location, NewLead
+from bot.leads.model import CompanyType, Location
 from bot.leads.validation import (
     ACTIVITY_MAX_LENGTH,
     COMPANY_NAME_MAX_LENGTH,
@@ -85,7 +85,6 @@ ORDER = [
 _YES = frozenset("oui yes ok okay accepte agree daccord".split())
 _NO = frozenset("non no refuse disagree".split())
 
-LeadCreated = Callable[[Lead], Awaitable[None]]
 Replies = list[Reply]
 
 
@@ -106,8 +105,10 @@ class JoinFlow:
         self._matcher = matcher
         self.prompts = JoinPrompts(knowledge, catalogue)
         self.leads = leads
-        self.on_lead_created = on_lead_created
         self._clock = clock
+        self.submission = JoinSubmission(
+            knowledge, self.prompts, leads, on_lead_created=on_lead_created, clock=clock
+        )
         self._text_steps: dict[Step, Callable[[JoinRequest, str, Language], Replies]] = {
             Step.CLUSTER: self._cluster_typed,
             Step.DESCRIBE_ACTIVITY: self._recommend,
@@ -419,71 +420,10 @@ class JoinFlow:
         request.go(STEP_OF_FIELD[value])
         return [self.prompt(request, language)]
 
-    # -- confirmation -------------------------------------------------------------------------
+    # -- confirmation (join_submission.py) -----------------------------------------------------
 
     async def confirm(
         self, request: JoinRequest | None, key: str, language: Language, user_id: int
     ) -> tuple[bool, Replies]:
-        """Store the lead. Returns (request finished, replies).
-
-        The Confirm button carries the request's key, which is also the lead's submission key:
-        a second press, a replay after a crash, or a press on an old summary finds the lead
-        already stored instead of creating another.
-        """
-        if request is None or request.key != key or request.step is not Step.SUMMARY:
-            existing = await self.leads.get_by_submission_key(key) if key else None
-            if existing is not None:
-                reference = existing.reference
-                return False, [
-                    self.prompts.with_menu(language, "join.already", reference=reference)
-                ]
-            return False, []
-        try:
-            new = self._new_lead(request, user_id, language)
-        except (TypeError, ValueError):
-            # An answer is missing (an old or hand-edited state): go over the summary again.
-            return False, [
-                self.prompt(request, language, self._t(language, "join.error.incomplete"))
-            ]
-        try:
-            result = await self.leads.submit(new, key)
-        except sqlite3.Error:
-            _LOGGER.exception("could not store a lead")
-            return False, [self.prompt(request, language, self._t(language, "try_later"))]
-        reference = result.lead.reference
-        if not result.created:
-            return True, [self.prompts.with_menu(language, "join.already", reference=reference)]
-        if self.on_lead_created is not None:
-            try:
-                await self.on_lead_created(result.lead)
-            except Exception:  # the lead is stored; notifying staff is retried later
-                _LOGGER.exception("could not schedule the staff notification")
-        name = self._kb.cluster(result.lead.cluster_id).name
-        return True, [
-            self.prompts.with_menu(language, "join.done", reference=reference, name=name)
-        ]
-
-    def _new_lead(self, request: JoinRequest, user_id: int, language: Language) -> NewLead:
-        answers = request.answers
-        required = (answers.cluster, answers.company_name, answers.activity, answers.contact_name)
-        if not all(required) or not answers.email or not answers.consent_at:
-            raise ValueError("incomplete request")
-        consent_language: Language = answers.consent_language or language
-        return NewLead(
-            user_id=user_id,
-            cluster_id=str(answers.cluster),
-            company_name=str(answers.company_name),
-            enterprise_number=answers.enterprise_number,
-            activity=str(answers.activity),
-            company_type=CompanyType(str(answers.company_type)),
-            location=Location(str(answers.location)),
-            contact_name=str(answers.contact_name),
-            email=answers.email,
-            phone=answers.phone,
-            language=language,
-            consent=Consent(
-                version=CONSENT_VERSION,
-                text=self._t(consent_language, "join.consent_text"),
-                given_at=datetime.fromisoformat(answers.consent_at),
-            ),
-        )
+        """Store the lead. Returns (request finished, replies)."""
+        return await self.submission.confirm(request, key, language, user_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.leads.model import Lead
 from bot.messages.catalogue import Catalogue
 from knowledge.model import KnowledgeBase, Language
@@ -38,3 +40,18 @@ def lead_fields(
 
 def status_label(lead: Lead, catalogue: Catalogue, language: Language) -> str:
     return catalogue.text(language, f"staff.statuses.{lead.status.value}")
+
+
+def cluster_name(knowledge: KnowledgeBase, cluster_id: str) -> str:
+    """The cluster's name, or its id when the knowledge base no longer has it."""
+    return knowledge.cluster(cluster_id).name if knowledge.has_cluster(cluster_id) else cluster_id
+
+
+def utc_time(moment: datetime) -> str:
+    """A moment as staff read it: "2026-03-02 09:00 UTC"."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def short_label(text: str, limit: int = 60) -> str:
+    """`text` cut to one short button line (a company name can be 200 characters)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -15,7 +15,7 @@ from bot.matching.matcher import ClusterFit
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Button, Reply, ReplyBuilder
 from bot.settings import DEFAULT_LEAD_RETENTION_DAYS
-from bot.storage.user_store import UserData
+from bot.storage.privacy_store import UserData
 from knowledge.model import (
     CLUSTER_ATTRIBUTES,
     Cluster,

@@ -3,6 +3,14 @@
 Answers about clusters live in the knowledge base; these are the words around them (menus,
 prompts, errors). Both catalogues must hold the same keys with the same placeholders, checked
 at load, so a user never meets a missing translation at run time.
+
+A text that counts something has a form per plural category, chosen by its `count`:
+
+    caption:
+      one: "{count} lead"
+      other: "{count} leads"
+
+`one` is used for 1 in English and for 0 and 1 in French (CLDR's rules), `other` otherwise.
 """
 
 from __future__ import annotations
@@ -19,6 +27,14 @@ from knowledge.model import LANGUAGES, Language
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 
+def plural_form(language: Language, count: int) -> str:
+    """The CLDR plural category of `count` in `language` (only `one` and `other` exist in
+    French and English for whole numbers)."""
+    if language == "fr":
+        return "one" if count in (0, 1) else "other"
+    return "one" if count == 1 else "other"
+
+
 class CatalogueError(Exception):
     """A catalogue is missing, malformed, or out of step with the other language."""
 
@@ -31,6 +47,7 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
             raise CatalogueError(f"{prefix}{key}: keys must be text (quote yes/no/on/off)")
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
+            # Plural forms ({one, other}) stay as `name.one` / `name.other`: `text` picks one.
             flat.update(_flatten(value, f"{name}."))
         elif isinstance(value, str):
             flat[name] = value.strip()
@@ -72,9 +89,17 @@ class Catalogue:
         return cls(strings)
 
     def has(self, key: str) -> bool:
-        return key in self._strings["en"]
+        strings = self._strings["en"]
+        return key in strings or f"{key}.other" in strings
 
     def text(self, language: Language, key: str, **values: object) -> str:
-        """The string `key` in `language`, with `{placeholders}` filled from `values`."""
-        template = self._strings[language][key]
+        """The string `key` in `language`, with `{placeholders}` filled from `values`; for a
+        text with plural forms, the form `values["count"]` asks for."""
+        strings = self._strings[language]
+        template = strings.get(key)
+        if template is None:
+            count = values.get("count")
+            if not isinstance(count, int) or f"{key}.other" not in strings:
+                raise KeyError(key)
+            template = strings[f"{key}.{plural_form(language, count)}"]
         return template.format(**values) if values else template

@@ -16,7 +16,7 @@ import yaml
 
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.user_store import LearnedExample, LearnedExampleStore
+from bot.storage.learned_example_store import LearnedExample, LearnedExampleStore
 
 
 def export_learned_yaml(examples: Iterable[LearnedExample]) -> str:

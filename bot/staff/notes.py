@@ -114,7 +114,7 @@ class PendingNotes:
         self._drop_expired()
 
     def erased(self, user_id: int) -> None:
-        """`/forget` erased the user's row (storage/user_store.py): drop the copy in memory too."""
+        """`/forget` erased the user's row (storage/privacy_store.py): drop the copy in memory."""
         self._pending.pop(user_id, None)
 
     def _expired(self, note: PendingNote) -> bool:

@@ -71,6 +71,16 @@ class StaffNotifier:
         builder.buttons(Button(t(self._language, "staff.open"), f"sl:{lead.id}"))
         return builder.build()
 
+    def correction(self, lead: Lead, text: str) -> Reply:
+        """A correction the applicant sent after their request (also kept in its history)."""
+        t = self._catalogue.text
+        builder = ReplyBuilder().bold(
+            t(self._language, "staff.correction", reference=lead.reference)
+        )
+        builder.paragraph().paragraph(text)
+        builder.buttons(Button(t(self._language, "staff.open"), f"sl:{lead.id}"))
+        return builder.build()
+
     async def notify_pending(self, send: Send) -> int:
         """Announce every unnotified lead, oldest first; stop at the first failure.
 

@@ -34,13 +34,8 @@ from bot.settings import Settings
 from bot.staff.unanswered_review import group_questions
 from bot.storage.database import Database, utc_now
 from bot.storage.lead_store import LeadStats, LeadStore
-from bot.storage.user_store import (
-    QuestionCounts,
-    QuestionLogStore,
-    QuestionOutcome,
-    UnansweredQuestion,
-    UnansweredQuestionStore,
-)
+from bot.storage.question_log_store import QuestionCounts, QuestionLogStore, QuestionOutcome
+from bot.storage.unanswered_question_store import UnansweredQuestion, UnansweredQuestionStore
 from knowledge.model import KnowledgeBase, Language
 
 PERIODS_DAYS = (7, 30)

@@ -1,19 +1,21 @@
-"""The staff workspace: lead lists and cards, follow-up, unanswered questions, the daily digest.
+"""The staff workspace: lead lists and cards, follow-up and export; the one object staff
+commands and buttons talk to.
 
 No Telegram here: `handlers/staff.py` checks that the person is staff, hands this module plain
 ids and strings, and renders the `Reply` objects it returns. What a button carries is parsed in
-`actions.py`; alike questions are grouped by `unanswered_review.py`; a note asked
-for and not yet written is kept by `notes.py` (all beside this module).
+`actions.py`; the unanswered questions are reviewed by `unanswered_review.py` and the daily
+digest written by `digest.py`; a note asked for and not yet written is kept by `notes.py` (all
+beside this module).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.leads.display import cluster_name, short_label, utc_time
 from bot.leads.export import leads_to_csv
 from bot.leads.model import Lead, LeadStatus, StatusChange
 from bot.matching.matcher import Matcher
@@ -33,28 +35,20 @@ from bot.staff.actions import (
     page_action,
     parse_status,
 )
+from bot.staff.digest import DailyDigest
 from bot.staff.notes import PendingNotes
 from bot.staff.notifications import lead_summary
-from bot.staff.unanswered_review import QuestionGroup, alike, group_questions
+from bot.staff.unanswered_review import QuestionGroup, UnansweredReview
 from bot.storage.database import utc_now
 from bot.storage.lead_store import LeadNotFoundError, LeadStore
-from bot.storage.user_store import (
-    LearnedExampleStore,
-    QuestionNotFoundError,
-    QuestionStatus,
-    UnansweredQuestion,
+from bot.storage.learned_example_store import LearnedExampleStore
+from bot.storage.unanswered_question_store import (
     UnansweredQuestionStore,
 )
-from knowledge.model import LANGUAGES, KnowledgeBase, Language
+from knowledge.model import KnowledgeBase, Language
 
 PAGE_SIZE = 10
 NOTE_MAX_CHARS = 1000
-# How many open questions /unanswered reads and how many groups it shows at once.
-UNANSWERED_WINDOW = 200
-UNANSWERED_GROUPS = 5
-# Digest: leads still "new" this long after arriving are listed as waiting.
-WAITING_AFTER = timedelta(days=2)
-DIGEST_LIST_LIMIT = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +66,6 @@ class Export:
     data: bytes
     count: int
     filename: str
-
-
-def _time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 class StaffWorkspace:
@@ -102,6 +92,14 @@ class StaffWorkspace:
         self._kb = knowledge
         self._catalogue = catalogue
         self._clock = clock
+        self.questions = UnansweredReview(
+            unanswered=unanswered,
+            learned=learned,
+            matcher=matcher,
+            knowledge=knowledge,
+            catalogue=catalogue,
+        )
+        self._digest = DailyDigest(leads, knowledge, catalogue, clock)
 
     def now(self) -> datetime:
         """The workspace's clock (UTC), so callers date things as it does."""
@@ -114,9 +112,7 @@ class StaffWorkspace:
         return self._t(language, f"staff.statuses.{status.value}")
 
     def _cluster_name(self, cluster_id: str) -> str:
-        if self._kb.has_cluster(cluster_id):
-            return self._kb.cluster(cluster_id).name
-        return cluster_id
+        return cluster_name(self._kb, cluster_id)
 
     def _intent_name(self, language: Language, intent_id: str) -> str:
         key = f"intent.{intent_id}"
@@ -168,7 +164,7 @@ class StaffWorkspace:
                 company=lead.company_name,
                 status=self._status_name(language, lead.status),
             )
-            builder.buttons(Button(_button_label(label), f"sl:{lead.id}"))
+            builder.buttons(Button(short_label(label), f"sl:{lead.id}"))
         navigation = []
         if page > 0:
             navigation.append(
@@ -238,7 +234,7 @@ class StaffWorkspace:
             builder.paragraph(headline)
         builder.bold(self._t(language, "staff_ws.card.title", reference=lead.reference))
         builder.paragraph()
-        builder.italic(self._t(language, "staff_ws.card.created", time=_time(lead.created_at)))
+        builder.italic(self._t(language, "staff_ws.card.created", time=utc_time(lead.created_at)))
         builder.paragraph()
         builder.extend(lead_summary(lead, self._kb, self._catalogue, language).build())
         history = await self._leads.history(lead.id)
@@ -267,7 +263,7 @@ class StaffWorkspace:
         return builder.build()
 
     def _history_line(self, language: Language, change: StatusChange) -> str:
-        time = _time(change.changed_at)
+        time = utc_time(change.changed_at)
         who = (
             self._t(language, "staff_ws.card.system")
             if change.changed_by is None
@@ -427,172 +423,26 @@ class StaffWorkspace:
     # -- unanswered questions -----------------------------------------------------------------
 
     async def unanswered_groups(self) -> list[QuestionGroup]:
-        return group_questions(await self._unanswered.recent(limit=UNANSWERED_WINDOW))
+        return await self.questions.unanswered_groups()
 
     async def unanswered(self, language: Language) -> list[Reply]:
         """A summary, then one message per group of alike questions with its buttons."""
-        groups = await self.unanswered_groups()
-        if not groups:
-            return [self.notice(language, "staff_ws.unanswered.empty")]
-        count = sum(group.size for group in groups)
-        replies = [
-            self.notice(language, "staff_ws.unanswered.title", count=count, groups=len(groups))
-        ]
-        replies += [self._group_reply(language, group) for group in groups[:UNANSWERED_GROUPS]]
-        return replies
-
-    def _group_reply(self, language: Language, group: QuestionGroup) -> Reply:
-        newest = max(question.created_at for question in group.questions)
-        builder = ReplyBuilder().italic(
-            self._t(language, "staff_ws.unanswered.group", count=group.size, time=_time(newest))
-        )
-        builder.paragraph()
-        for text in dict.fromkeys(question.text for question in group.questions[:5]):
-            builder.bold(text).paragraph()
-        guess = group.first.best_intent
-        if guess and self._kb.has_intent(guess):
-            builder.paragraph(
-                self._t(
-                    language,
-                    "staff_ws.unanswered.best_guess",
-                    intent=self._intent_name(language, guess),
-                )
-            )
-            builder.buttons(
-                Button(
-                    self._t(
-                        language,
-                        "staff_ws.unanswered.assign",
-                        intent=self._intent_name(language, guess),
-                    ),
-                    f"su:{group.first.id}:{guess}",
-                )
-            )
-        builder.buttons(
-            Button(self._t(language, "staff_ws.unanswered.other_intent"), f"sa:{group.first.id}"),
-            Button(self._t(language, "staff_ws.unanswered.dismiss"), f"sd:{group.first.id}"),
-        )
-        return builder.build()
-
-    async def _open_question(self, question_id: int) -> UnansweredQuestion | None:
-        for question in await self._unanswered.recent(limit=UNANSWERED_WINDOW):
-            if question.id == question_id:
-                return question
-        return None
-
-    async def _alike_open(self, question: UnansweredQuestion) -> list[UnansweredQuestion]:
-        """The open questions that are alike to `question` (itself included): the group it
-        stood for when the button was drawn, plus any alike question asked since."""
-        recent = await self._unanswered.recent(limit=UNANSWERED_WINDOW)
-        return [q for q in recent if q.id == question.id or alike(question.text, q.text)]
+        return await self.questions.unanswered(language)
 
     async def pick_intent(self, language: Language, question_id: int) -> Reply:
-        question = await self._open_question(question_id)
-        if question is None:
-            return self.notice(language, "staff_ws.unanswered.gone")
-        builder = ReplyBuilder().bold(question.text).paragraph()
-        builder.paragraph(self._t(language, "staff_ws.unanswered.pick_intent"))
-        buttons = [
-            Button(self._intent_name(language, intent.id), f"su:{question.id}:{intent.id}")
-            for intent in self._kb.intents
-        ]
-        for start in range(0, len(buttons), 2):
-            builder.buttons(*buttons[start : start + 2])
-        builder.buttons(
-            Button(self._t(language, "staff_ws.unanswered.dismiss"), f"sd:{question.id}")
-        )
-        return builder.build()
+        return await self.questions.pick_intent(language, question_id)
 
     async def assign(
         self, language: Language, question_id: int, intent_id: str, staff_id: int
     ) -> Reply:
-        """Teach the question (and the alike ones) as examples of `intent_id`: stored, so they
-        survive a restart, and added to the running matcher, so they count at once."""
-        question = await self._open_question(question_id)
-        if question is None or not self._kb.has_intent(intent_id):
-            return self.notice(language, "staff_ws.unanswered.gone")
-        group = await self._alike_open(question)
-        new_examples: list[tuple[str, str, Language]] = []
-        for item in group:
-            learned = await self._learned.add(intent_id, item.text, item.language, staff_id)
-            example_language = _language(item.language)
-            if learned and example_language is not None:
-                new_examples.append((intent_id, item.text, example_language))
-            await self._set_question_status(item.id, QuestionStatus.ASSIGNED, intent_id)
-        # One rebuild for the whole group: the index is rebuilt on the event loop, so a group of
-        # alike questions must not rebuild it once per question.
-        self._matcher.add_examples(new_examples)
-        return self.notice(
-            language,
-            "staff_ws.unanswered.assigned",
-            count=len(group),
-            intent=self._intent_name(language, intent_id),
-        )
+        """Teach the question and the alike ones as examples of `intent_id`."""
+        return await self.questions.assign(language, question_id, intent_id, staff_id)
 
     async def dismiss(self, language: Language, question_id: int) -> Reply:
-        question = await self._open_question(question_id)
-        if question is None:
-            return self.notice(language, "staff_ws.unanswered.gone")
-        group = await self._alike_open(question)
-        for item in group:
-            await self._set_question_status(item.id, QuestionStatus.DISMISSED)
-        return self.notice(language, "staff_ws.unanswered.dismissed", count=len(group))
-
-    async def _set_question_status(
-        self, question_id: int, status: QuestionStatus, intent_id: str | None = None
-    ) -> None:
-        # Erased by /forget meanwhile: nothing is left to triage.
-        with contextlib.suppress(QuestionNotFoundError):
-            await self._unanswered.set_status(question_id, status, intent_id)
+        return await self.questions.dismiss(language, question_id)
 
     # -- daily digest -------------------------------------------------------------------------
 
     async def digest(self, language: Language) -> Reply:
         """New leads of the last 24 hours, and leads still "new" two days after arriving."""
-        now = self._clock()
-        fresh = await self._leads.list(since=now - timedelta(days=1), limit=DIGEST_LIST_LIMIT)
-        fresh_count = await self._leads.count(since=now - timedelta(days=1))
-        waiting_count = await self._leads.count(LeadStatus.NEW, until=now - WAITING_AFTER)
-        waiting = await self._leads.list(
-            LeadStatus.NEW, until=now - WAITING_AFTER, limit=DIGEST_LIST_LIMIT
-        )
-        builder = ReplyBuilder().bold(self._t(language, "staff_ws.digest.title")).paragraph()
-        if not fresh_count and not waiting_count:
-            return builder.paragraph(self._t(language, "staff_ws.digest.nothing")).build()
-        builder.paragraph(self._t(language, "staff_ws.digest.new_leads", count=fresh_count))
-        self._digest_rows(builder, language, fresh)
-        builder.paragraph(self._t(language, "staff_ws.digest.waiting", count=waiting_count))
-        self._digest_rows(builder, language, waiting)
-        builder.button_column(
-            [
-                Button(_button_label(f"{lead.reference} · {lead.company_name}"), f"sl:{lead.id}")
-                for lead in waiting
-            ]
-        )
-        return builder.build()
-
-    def _digest_rows(
-        self, builder: ReplyBuilder, language: Language, leads: Sequence[Lead]
-    ) -> None:
-        for lead in leads:
-            builder.paragraph(
-                self._t(
-                    language,
-                    "staff_ws.digest.row",
-                    reference=lead.reference,
-                    company=lead.company_name,
-                    cluster=self._cluster_name(lead.cluster_id),
-                )
-            )
-
-
-def _language(text: str) -> Language | None:
-    for language in LANGUAGES:
-        if language == text:
-            return language
-    return None
-
-
-def _button_label(text: str, limit: int = 60) -> str:
-    # A company name can be 200 characters; a button shows one short line.
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        return await self._digest.digest(language)

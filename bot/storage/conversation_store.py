@@ -5,7 +5,7 @@ for as long as the process runs and writes all of it back on a timer, so memory 
 every user ever seen, and an unchanged state is written again after every update. Here the
 state is written the moment it changes (a `kill -9` loses nothing already answered), an
 unchanged state is not written at all, and only the most recently active users stay cached.
-The rows use the `persistence` table's `user_data` kind, so `/mydata` and `/forget` cover them.
+The rows are in table `conversation_states`, which `/mydata` and `/forget` cover.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections import OrderedDict
 from typing import Any
 
 from bot.conversation.state import ConversationState
-from bot.storage.database import PERSISTENCE_USER_DATA, Database, format_timestamp, utc_now
+from bot.storage.database import Database, format_timestamp, utc_now
 
 DEFAULT_CACHE_SIZE = 2048
 # A state holding nothing (whether or not the stored language was looked up) needs no row.
@@ -46,8 +46,7 @@ class ConversationStore:
             self._cache.move_to_end(user_id)
             return self._cache[user_id]
         row = await self._db.fetch_one(
-            "SELECT data FROM persistence WHERE kind = ? AND key = ?",
-            (PERSISTENCE_USER_DATA, str(user_id)),
+            "SELECT data FROM conversation_states WHERE user_id = ?", (user_id,)
         )
         stored = None if row is None else str(row["data"])
         self._remember(user_id, stored)
@@ -71,31 +70,20 @@ class ConversationStore:
         if encoded == await self._stored(user_id):
             return
         if encoded is None:
-            await self._db.execute(
-                "DELETE FROM persistence WHERE kind = ? AND key = ?",
-                (PERSISTENCE_USER_DATA, str(user_id)),
-            )
+            await self._db.execute("DELETE FROM conversation_states WHERE user_id = ?", (user_id,))
         else:
             await self._db.execute(
-                "INSERT INTO persistence (kind, key, data, updated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (kind, key) DO UPDATE SET"
+                "INSERT INTO conversation_states (user_id, data, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET"
                 " data = excluded.data, updated_at = excluded.updated_at",
-                (PERSISTENCE_USER_DATA, str(user_id), encoded, format_timestamp(utc_now())),
+                (user_id, encoded, format_timestamp(utc_now())),
             )
         self._remember(user_id, encoded)
 
     async def with_join_flow(self) -> list[tuple[int, ConversationState]]:
         """Every user with a join flow in progress (for the idle-flow job)."""
         rows = await self._db.fetch_all(
-            "SELECT key, data FROM persistence WHERE kind = ?"
-            " AND json_valid(data) AND json_extract(data, '$.join') IS NOT NULL",
-            (PERSISTENCE_USER_DATA,),
+            "SELECT user_id FROM conversation_states"
+            " WHERE json_extract(data, '$.join') IS NOT NULL"
         )
-        found = []
-        for row in rows:
-            try:
-                user_id = int(row["key"])
-            except ValueError:
-                continue
-            found.append((user_id, await self.load(user_id)))
-        return found
+        return [(int(row["user_id"]), await self.load(int(row["user_id"]))) for row in rows]

@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -43,162 +46,38 @@ logger = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
 
-# Numbered migrations, applied in order at start-up, each in its own transaction and recorded in
-# `schema_migrations`. Never edit a migration that has shipped: append a new one instead.
-MIGRATIONS: tuple[tuple[int, str], ...] = (
-    # 1: initial schema. Leads keep a copy of the consent the user gave (GDPR: we must be able to
-    # show which text they agreed to), so a consent outlives nothing but its lead: `/forget` and
-    # `purge_older_than` delete the leads first, then their consents (ON DELETE RESTRICT stops a
-    # consent from silently vanishing under a lead that still cites it).
-    (
-        1,
-        """
-        CREATE TABLE user_settings (
-            user_id    INTEGER PRIMARY KEY,
-            language   TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        );
-
-        CREATE TABLE unanswered_questions (
-            id              INTEGER PRIMARY KEY AUTOINCREMENT,
-            user_id         INTEGER NOT NULL,
-            text            TEXT NOT NULL,
-            language        TEXT NOT NULL,
-            best_score      REAL,
-            best_intent     TEXT,
-            created_at      TEXT NOT NULL,
-            status          TEXT NOT NULL DEFAULT 'open'
-                            CHECK (status IN ('open', 'assigned', 'dismissed')),
-            assigned_intent TEXT
-        );
-        CREATE INDEX unanswered_questions_created_at ON unanswered_questions (created_at);
-        CREATE INDEX unanswered_questions_user_id ON unanswered_questions (user_id);
-
-        CREATE TABLE consents (
-            id       INTEGER PRIMARY KEY AUTOINCREMENT,
-            user_id  INTEGER NOT NULL,
-            version  TEXT NOT NULL,
-            text     TEXT NOT NULL,
-            given_at TEXT NOT NULL
-        );
-        CREATE INDEX consents_user_id ON consents (user_id);
-
-        CREATE TABLE leads (
-            id                INTEGER PRIMARY KEY AUTOINCREMENT,
-            -- "W-000123", derived from id and set in the inserting transaction.
-            reference         TEXT UNIQUE,
-            -- Idempotency key of the confirmation: pressing Confirm twice stores one lead.
-            submission_key    TEXT NOT NULL UNIQUE,
-            user_id           INTEGER NOT NULL,
-            cluster_id        TEXT NOT NULL,
-            company_name      TEXT NOT NULL,
-            -- casefolded, accents stripped, spaces collapsed: the 24 h duplicate rule's key.
-            company_key       TEXT NOT NULL,
-            enterprise_number TEXT,
-            activity          TEXT NOT NULL,
-            company_type      TEXT NOT NULL,
-            location          TEXT NOT NULL,
-            contact_name      TEXT NOT NULL,
-            email             TEXT NOT NULL,
-            phone             TEXT,
-            language          TEXT NOT NULL,
-            status            TEXT NOT NULL
-                              CHECK (status IN ('new', 'contacted', 'qualified', 'member',
-                                                'rejected')),
-            consent_id        INTEGER NOT NULL REFERENCES consents (id) ON DELETE RESTRICT,
-            created_at        TEXT NOT NULL,
-            updated_at        TEXT NOT NULL,
-            -- NULL until staff were told; the retry loop picks these up.
-            notified_at       TEXT
-        );
-        CREATE INDEX leads_created_at ON leads (created_at);
-        CREATE INDEX leads_status ON leads (status);
-        CREATE INDEX leads_cluster_id ON leads (cluster_id);
-        CREATE INDEX leads_user_id ON leads (user_id);
-        CREATE INDEX leads_consent_id ON leads (consent_id);
-        CREATE INDEX leads_duplicate_rule ON leads (company_key, cluster_id, created_at);
-
-        CREATE TABLE lead_history (
-            id         INTEGER PRIMARY KEY AUTOINCREMENT,
-            lead_id    INTEGER NOT NULL REFERENCES leads (id) ON DELETE CASCADE,
-            old_status TEXT,
-            new_status TEXT,
-            changed_by INTEGER,
-            note       TEXT,
-            changed_at TEXT NOT NULL
-        );
-        CREATE INDEX lead_history_lead_id ON lead_history (lead_id);
-
-        CREATE TABLE learned_examples (
-            id         INTEGER PRIMARY KEY AUTOINCREMENT,
-            intent_id  TEXT NOT NULL,
-            text       TEXT NOT NULL,
-            language   TEXT NOT NULL,
-            created_by INTEGER,
-            created_at TEXT NOT NULL,
-            UNIQUE (text, language)
-        );
-
-        -- per-user bot state (see the key format below and bot/storage/conversation_store.py).
-        CREATE TABLE persistence (
-            kind       TEXT NOT NULL,
-            key        TEXT NOT NULL,
-            data       TEXT NOT NULL CHECK (json_valid(data)),
-            updated_at TEXT NOT NULL,
-            PRIMARY KEY (kind, key)
-        );
-        """,
-    ),
-    # 2: an anonymous count of every question asked (intent and outcome, no text, no user), so
-    # staff statistics can give questions per intent and the share not understood over all
-    # traffic; holding nothing personal, it is not touched by /forget.
-    (
-        2,
-        """
-        CREATE TABLE question_log (
-            id         INTEGER PRIMARY KEY,
-            intent     TEXT,
-            language   TEXT NOT NULL,
-            outcome    TEXT NOT NULL CHECK (outcome IN ('answered', 'unsure', 'not_understood')),
-            created_at TEXT NOT NULL
-        );
-        CREATE INDEX question_log_created_at ON question_log (created_at);
-        """,
-    ),
-    # 3: the note a staff member was asked for ("Add a note" on a lead card: their next text
-    # message in that chat is the note), so a restart in between does not turn the note into a
-    # question (bot/staff/notes.py). One row per staff member, deleted once 30 minutes old. No
-    # foreign key to leads: a lead erased meanwhile is reported when the note arrives. It holds
-    # the staff member's id, so /mydata and /forget cover it.
-    (
-        3,
-        """
-        CREATE TABLE pending_notes (
-            user_id INTEGER PRIMARY KEY,
-            chat_id INTEGER NOT NULL,
-            lead_id INTEGER NOT NULL,
-            since   TEXT NOT NULL
-        );
-        """,
-    ),
-)
+# Numbered migrations: bot/storage/migrations/NNNN_what_it_does.sql, applied in order at
+# start-up, each in its own transaction and recorded in `schema_migrations`. Never edit a
+# migration that has shipped: add a new file instead.
+MIGRATIONS_PACKAGE = "bot.storage"
+MIGRATIONS_FOLDER = "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-# Key format of the `persistence` table. bot/storage/conversation_store.py writes one row per user:
-#   kind "user_data", key = the decimal user id ("12345"), data = the conversation state.
-# PrivacyStore (user_store.py) exports and forgets a user's rows. Its query also covers the
-# other kinds this table was designed for (chat_data of a private chat, whose id is the user's;
-# conversations keyed by JSON arrays of ids) so that no future writer can hide data from
-# /mydata and /forget.
-PERSISTENCE_USER_DATA = "user_data"
+def load_migrations(
+    folder: Traversable | None = None,
+) -> tuple[tuple[int, str], ...]:
+    """Every migration in `folder` (the packaged one by default) as (version, script), in order.
 
-# The rows of `persistence` that belong to the user bound as `:user_id` (an int).
-PERSISTENCE_ROWS_OF_USER = """
-    (kind IN ('user_data', 'chat_data') AND key = CAST(:user_id AS TEXT))
-    OR (kind = 'conversations' AND EXISTS (
-        SELECT 1 FROM json_each(persistence.key, '$[1]')
-        WHERE json_each.type = 'integer' AND json_each.value = :user_id))
-"""
+    A file whose name does not follow `NNNN_name.sql`, or two files with one number, is an
+    error: a migration silently skipped would leave the schema behind.
+    """
+    folder = folder or files(MIGRATIONS_PACKAGE).joinpath(MIGRATIONS_FOLDER)
+    found: dict[int, str] = {}
+    for entry in folder.iterdir():
+        if not entry.name.endswith(".sql"):
+            continue
+        match = _MIGRATION_NAME.match(entry.name)
+        if match is None:
+            raise ValueError(f"migration file {entry.name!r} is not named NNNN_name.sql")
+        version = int(match.group(1))
+        if version in found:
+            raise ValueError(f"two migrations are numbered {version}")
+        found[version] = entry.read_text(encoding="utf-8")
+    return tuple(sorted(found.items()))
+
+
+MIGRATIONS: tuple[tuple[int, str], ...] = load_migrations()
 
 
 def utc_now() -> datetime:

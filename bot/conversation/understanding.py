@@ -1,0 +1,121 @@
+"""What a message means in this conversation, beyond the matcher's single best guess.
+
+The matcher reads one text alone. Here the text meets its context: the clearest sentence of a
+long message, the topic of the last turns for a follow-up, whether it is in our domain at all,
+and, inside the join form, whether it is an answer or something else (a question, small talk,
+a change of cluster). The dialogue asks; this module knows no state but what it is given.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from bot.conversation.join_flow import JoinFlow
+from bot.conversation.message_cues import (
+    has_domain_words,
+    reads_as_follow_up,
+    reads_as_question,
+    wants_to_join,
+    words,
+)
+from bot.conversation.state import SUBJECT_TURNS, ConversationState, JoinRequest, Step
+from bot.matching.matcher import Match, Matcher
+from knowledge.model import KnowledgeBase, Language
+
+SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
+# Above this score, a valid-looking answer that uses our domain's words is taken as a question
+# ("c payant" at the company-name step is not a company).
+SURE_QUESTION_SCORE = 0.7
+_NEGATIONS = frozenset({"non", "pas", "not", "no"})
+_PREFERENCE = re.compile(r"plutot que|rather than|instead of|au lieu de")
+_SENTENCE = re.compile(r"(?<=[?!.])\s+")
+_CLAUSE_BREAK = re.compile(r"[,;.!?]|\bmais\b|\bbut\b")
+
+
+class Understanding:
+    """Reads a message against the knowledge base, the matcher and the join flow's steps."""
+
+    def __init__(self, knowledge: KnowledgeBase, matcher: Matcher, join_flow: JoinFlow) -> None:
+        self._matcher = matcher
+        self._join_flow = join_flow
+        # Naming a cluster or a pôle puts a message in our domain, even when the matcher
+        # cannot place it ("is TWIST based in Liège?").
+        named = [c.name for c in knowledge.clusters] + [
+            p.name for p in knowledge.competitiveness_clusters
+        ]
+        self._names = frozenset(" ".join(words(name)) for name in named)
+
+    def best_match(self, text: str, language: Language) -> Match:
+        """The match of the whole text, or of its clearest sentence when the whole is unclear:
+        "sorry, do you speak english? what is a cluster?" asks what a cluster is."""
+        whole = self._matcher.match(text, fallback_language=language)
+        sentences = [s for s in _SENTENCE.split(text) if len(words(s)) >= 2]
+        if whole.confident or len(sentences) < 2:
+            return whole
+        parts = [self._matcher.match(s, fallback_language=language) for s in sentences]
+        best = max(parts, key=lambda m: (m.confident, m.intent not in SMALL_TALK, m.score))
+        return best if best.confident else whole
+
+    def in_context(self, state: ConversationState, text: str, match: Match) -> Match:
+        """A follow-up ("and the difference with a cluster?") keeps the topic of the last
+        turns when the matcher also sees it as a close second."""
+        topic = state.subject.intent
+        if (
+            topic is not None
+            and state.subject.age < SUBJECT_TURNS
+            and match.intent != topic
+            and topic in match.alternatives[:2]
+            and reads_as_follow_up(text)
+        ):
+            others = tuple(i for i in (match.intent, *match.alternatives) if i and i != topic)
+            return dataclasses.replace(match, intent=topic, alternatives=others)
+        return match
+
+    def in_domain(self, text: str) -> bool:
+        return has_domain_words(text, self._names)
+
+    # -- language: the user's choice, else what they have been writing, else their app's -------
+
+    def is_interjection(self, request: JoinRequest, text: str, match: Match) -> bool:
+        """Whether a message inside the form is a question or small talk, not an answer."""
+        if match.confident and match.intent in SMALL_TALK and len(words(text)) <= 3:
+            return request.step not in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER)
+        if self._join_flow.accepts(request, text):
+            if request.step in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER, Step.CLUSTER):
+                return False  # a valid e-mail, number or cluster name is never a question
+            if reads_as_question(text) or wants_to_join(text):
+                return True
+            return (
+                match.confident
+                and match.score >= SURE_QUESTION_SCORE
+                and match.intent not in SMALL_TALK
+                and self.in_domain(text)
+            )
+        if reads_as_question(text) or wants_to_join(text):
+            return True
+        return match.confident or (
+            not self._join_flow.takes_free_text(request) and self.in_domain(text)
+        )
+
+    def chosen_cluster(self, text: str) -> str | None:
+        """The cluster a message settles on: "non pas twist, cap 2020" -> CAP 2020, "TWIST
+        plutôt que TWEED" -> TWIST."""
+        clauses = _CLAUSE_BREAK.split(text.casefold())
+        # "X plutôt que Y": what follows is the one not wanted.
+        kept = []
+        for clause in clauses:
+            head = _PREFERENCE.split(" ".join(words(clause)))
+            kept.append(head[0])
+            if len(head) > 1:
+                break
+        for chunk in reversed(kept):
+            found = words(chunk)
+            if found[:1] in (["non"], ["no"]):
+                found = found[1:]  # "non, cap 2020" / "non cap 2020": no, I meant…
+            if not found or found[0] in _NEGATIONS:
+                continue  # "non pas twist", "not twist": the one not wanted
+            cluster = self._matcher.match(" ".join(found)).cluster
+            if cluster is not None:
+                return cluster
+        return None
