@@ -209,6 +209,26 @@ def test_clear_cut_questions_once_misunderstood(
 
 
 @pytest.mark.parametrize(
+    ("question", "intent", "cluster"),
+    [
+        # Questions new users typed (issue #15), reworded so that none is an example.
+        ("Who funds the clusters, actually?", "funding_and_support", None),
+        ("do I need to be based in Wallonia to join", "eligibility", None),
+        ("so which are the main clusters in Wallonia?", "list_clusters", None),
+        ("what time is it now", None, None),
+        ("ya des subsides ?", "company_subsidies", None),
+        ("can a dutch company join tweed", "eligibility", "tweed"),
+    ],
+)
+def test_questions_strangers_typed(
+    matcher: Matcher, knowledge: KnowledgeBase, question: str, intent: str, cluster: str | None
+) -> None:
+    _assert_not_an_example(knowledge, question)
+    match = matcher.match(question)
+    assert (match.intent, match.cluster) == (intent, cluster)
+
+
+@pytest.mark.parametrize(
     ("question", "pole"),
     [("Is BioWin a cluster?", "biowin"), ("c'est quoi Skywin", "skywin")],
 )
