@@ -18,7 +18,7 @@ from bot.conversation.request_followup import RequestCorrected
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
-from bot.settings import Settings
+from bot.settings import DEFAULT_LEAD_RETENTION_DAYS, Settings
 from bot.staff.notes import PendingNotes
 from bot.staff.notifications import StaffNotifier
 from bot.staff.workspace import StaffWorkspace
@@ -77,10 +77,17 @@ def dialogue_over(
     clock: Callable[[], datetime] = utc_now,
     on_lead_created: LeadCreated | None = None,
     on_request_corrected: RequestCorrected | None = None,
+    retention_days: int = DEFAULT_LEAD_RETENTION_DAYS,
 ) -> Dialogue:
     """The dialogue engine with its join flow, over `stores`."""
     join_flow = JoinFlow(
-        knowledge, matcher, catalogue, stores.leads, on_lead_created=on_lead_created, clock=clock
+        knowledge,
+        matcher,
+        catalogue,
+        stores.leads,
+        on_lead_created=on_lead_created,
+        clock=clock,
+        retention_days=retention_days,
     )
     return Dialogue(
         knowledge,
@@ -93,6 +100,7 @@ def dialogue_over(
         question_log=stores.question_log,
         default_language=default_language,
         on_request_corrected=on_request_corrected,
+        retention_days=retention_days,
     )
 
 
@@ -164,6 +172,7 @@ class Services:
                 default_language=settings.default_language,
                 on_lead_created=on_lead_created,
                 on_request_corrected=on_request_corrected,
+                retention_days=settings.lead_retention_days,
             )
         except BaseException:
             await database.close()

@@ -47,11 +47,6 @@ class SettingsError(Exception):
     """A setting is missing or malformed; the message names it."""
 
 
-# How long leads and unanswered questions are kept (LEAD_RETENTION_DAYS); the privacy answer
-# quotes the configured value.
-DEFAULT_LEAD_RETENTION_DAYS = 730
-
-
 class Secret:
     """A value that must never be printed (the bot token, the webhook secret): its repr and
     str are stars, so neither a log line nor a traceback nor `repr(settings)` can show it.
@@ -79,6 +74,11 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+# How long leads and unanswered questions are kept (LEAD_RETENTION_DAYS); the privacy answer
+# quotes the configured value.
+DEFAULT_LEAD_RETENTION_DAYS = 730
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,7 +127,11 @@ async def test_changing_the_cluster_with_not_sure_keeps_the_activity(
 
 # The consent texts each CONSENT_VERSION stands for. Changing a text without a new version would
 # make stored leads cite a version whose words they never saw: add the new version here instead.
-CONSENT_TEXTS = {"2026-11-26": "d62b743402402efa5e4a0f5e03bf50a0e36bcb2a16c61edc9149124b9a66091d"}
+# The text is hashed as written, with its placeholder ({days}, the configured retention period).
+CONSENT_TEXTS = {
+    "2026-11-26": "d62b743402402efa5e4a0f5e03bf50a0e36bcb2a16c61edc9149124b9a66091d",
+    "2026-12-01": "8c30c39f3d85913c21f411f68826268b0b8eb60de8d005f072b9260ae6006ea4",
+}
 
 
 def test_the_consent_text_changes_only_with_its_version() -> None:
@@ -137,10 +141,10 @@ def test_the_consent_text_changes_only_with_its_version() -> None:
 
     catalogue = Catalogue.load()
     both = (
-        catalogue.text("fr", "join.consent_text")
+        catalogue.text("fr", "join.consent_text", days="{days}")
         + "\n"
-        + catalogue.text("en", "join.consent_text")
+        + catalogue.text("en", "join.consent_text", days="{days}")
     )
     assert CONSENT_TEXTS.get(CONSENT_VERSION) == hashlib.sha256(both.encode()).hexdigest(), (
-        "join.consent_text changed: give it a new CONSENT_VERSION in bot/conversation/join_flow.py"
+        "join.consent_text changed: give it a new CONSENT_VERSION in join_prompts.py"
     )

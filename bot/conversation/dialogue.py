@@ -31,8 +31,10 @@ from bot.conversation.actions import (
 )
 from bot.conversation.commands import Commands
 from bot.conversation.join_flow import JoinFlow
+from bot.conversation.language import UserLanguage
 from bot.conversation.message_cues import (
     about_my_request,
+    asks_for_website,
     asks_which_cluster,
     asks_why,
     is_back,
@@ -40,8 +42,6 @@ from bot.conversation.message_cues import (
     reads_as_correction,
     wants_to_join,
     without_greeting,
-    words,
-    written_language,
 )
 from bot.conversation.ports import (
     LanguagePreferences,
@@ -57,8 +57,9 @@ from bot.matching.matcher import Match, Matcher
 from bot.messages.answers import CONTEXTUAL_INTENTS, AnswerBuilder, tagged
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
+from bot.settings import DEFAULT_LEAD_RETENTION_DAYS
 from bot.storage.privacy_store import PrivacyStore
-from knowledge.model import LANGUAGES, KnowledgeBase, Language
+from knowledge.model import KnowledgeBase, Language
 from knowledge.text_folding import fold
 
 __all__ = ["ConversationState", "Dialogue", "UserRef"]
@@ -94,62 +95,35 @@ class Dialogue:
         question_log: QuestionLog,
         default_language: Language = "fr",
         on_request_corrected: RequestCorrected | None = None,
+        retention_days: int = DEFAULT_LEAD_RETENTION_DAYS,
     ) -> None:
         self.knowledge = knowledge
         self.matcher = matcher
         self.catalogue = catalogue
         self.join_flow = join_flow
-        self._preferences = preferences
         self._records = QuestionRecords(unanswered, question_log)
-        self._default_language: Language = default_language
-        self.answers = AnswerBuilder(knowledge, catalogue)
+        self.answers = AnswerBuilder(knowledge, catalogue, retention_days=retention_days)
         self.requests = RequestFollowUp(
             knowledge, catalogue, join_flow.leads, on_corrected=on_request_corrected
         )
         self.understanding = Understanding(knowledge, matcher, join_flow)
+        self.languages = UserLanguage(preferences, default_language)
         self.commands = Commands(self, privacy)
 
-    async def _load_language(self, user: UserRef, state: ConversationState) -> None:
-        if not state.language_loaded:
-            stored = await self._preferences.get_language(user.id)
-            if stored in LANGUAGES:
-                state.language = stored
-            state.language_loaded = True
+    # -- language (bot/conversation/language.py) -----------------------------------------------
 
     def fallback_language(self, user: UserRef, state: ConversationState) -> Language:
         """The user's choice, else the language they write in, else their app's, else ours."""
-        if state.language:
-            return state.language
-        if state.last_language:
-            return state.last_language
-        client = (user.client_language or "").split("-")[0].lower()
-        if client in LANGUAGES:
-            return client
-        return self._default_language
+        return self.languages.current(user, state)
 
     async def language_for(self, user: UserRef, state: ConversationState) -> Language:
         """The language to use for a reply that does not answer a text (buttons, commands)."""
-        await self._load_language(user, state)
-        return self.fallback_language(user, state)
-
-    def _language_of_text(
-        self, user: UserRef, state: ConversationState, text: str, match: Match
-    ) -> Language:
-        """Follow the user's writing: one borrowed term ("pole de competitivite") does not
-        switch languages, and a message that says nothing keeps the current one."""
-        written = written_language(text, strong=state.last_language is not None)
-        if written is None and state.last_language is None and len(words(text)) >= 2:
-            written = match.language
-        if written is not None:
-            state.last_language = written
-        return self.fallback_language(user, state)
+        return await self.languages.for_reply(user, state)
 
     async def set_language(
         self, user: UserRef, state: ConversationState, language: Language
     ) -> Reply:
-        state.language = language
-        state.language_loaded = True
-        await self._preferences.set_language(user.id, language)
+        await self.languages.choose(user, state, language)
         return self.answers.language_set(language)
 
     # -- texts ----------------------------------------------------------------------------------
@@ -158,7 +132,7 @@ class Dialogue:
         self, user: UserRef, state: ConversationState, text: str | None
     ) -> list[Reply]:
         """Answer a message. `text` is None for a sticker, photo or voice message."""
-        await self._load_language(user, state)
+        await self.languages.load(user, state)
         language = self.fallback_language(user, state)
         replies: list[Reply] = []
         request = state.join
@@ -183,7 +157,7 @@ class Dialogue:
         match = self.understanding.in_context(
             state, text, self.understanding.best_match(text, language)
         )
-        language = self._language_of_text(user, state, text, match)
+        language = self.languages.follow(user, state, text, match)
         if state.correcting is not None:
             if is_cancel(text):
                 state.correcting = None
@@ -213,10 +187,17 @@ class Dialogue:
                 return self.join_flow.change_cluster(request, chosen, language)
         if asks_why(text) and not (match.confident and match.intent not in (None, "privacy")):
             return self.join_flow.why_asked(request, language)
+        if self.join_flow.skips(request, text):
+            return await self.join_flow.on_action(request, JoinAction("js"), language)
         if self.understanding.is_interjection(request, text, match):
+            if match.intent is None or not match.confident:
+                # A question we cannot place, asked at this step, is about this step
+                # ("c'est quoi le numéro BCE ?"): never "not about clusters" here.
+                language = self.languages.follow(user, state, text, match)
+                return self.join_flow.why_asked(request, language)
             self.join_flow.touch(request)
             # A question is evidence of the user's language; a name or an e-mail is not.
-            language = self._language_of_text(user, state, text, match)
+            language = self.languages.follow(user, state, text, match)
             answer = await self._question(user, state, text, language, match, in_form=True)
             return [*answer, self.join_flow.prompt(request, language)]
         return await self.join_flow.on_text(request, text, language, user.id)
@@ -265,6 +246,8 @@ class Dialogue:
         if cluster is None and (intent in CONTEXTUAL_INTENTS or intent in ATTRIBUTE_OF_INTENT):
             cluster = state.last_cluster
         attribute = ATTRIBUTE_OF_INTENT.get(intent)
+        if attribute == "contact" and asks_for_website(text):
+            attribute = "website"
         if (
             attribute
             and cluster
@@ -303,6 +286,9 @@ class Dialogue:
         self, state: ConversationState, language: Language, text: str, asked: str | None
     ) -> Reply:
         """A recommendation from this description, else from the one given earlier."""
+        # "c'est plutôt TWEED ou un autre ?" weighs a cluster against an earlier recommendation;
+        # a first description that happens to contain a cluster's keyword does not.
+        asked = asked if state.recommended else None
         fits = self.matcher.recommend(text)
         if fits:
             state.activity = text

@@ -26,8 +26,9 @@ from bot.conversation.join_prompts import (
     JoinPrompts,
 )
 from bot.conversation.join_submission import JoinSubmission, LeadCreated
-from bot.conversation.message_cues import words
+from bot.conversation.message_cues import means_skip, words
 from bot.conversation.state import JoinRequest, Step
+from bot.conversation.typed_answers import NO, YES, typed_choice
 from bot.leads.model import CompanyType, Location
 from bot.leads.validation import (
     ACTIVITY_MAX_LENGTH,
@@ -45,10 +46,10 @@ from bot.leads.validation import (
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Button, Reply, ReplyBuilder
+from bot.settings import DEFAULT_LEAD_RETENTION_DAYS
 from bot.storage.database import utc_now
 from bot.storage.lead_store import LeadStore
 from knowledge.model import KnowledgeBase, Language
-from knowledge.text_folding import fold
 
 __all__ = ["CONSENT_VERSION", "IDLE_LIMIT", "JoinFlow", "LeadCreated", "Step"]
 
@@ -82,8 +83,6 @@ ORDER = [
     Step.CONSENT,
     Step.SUMMARY,
 ]
-_YES = frozenset("oui yes ok okay accepte agree daccord".split())
-_NO = frozenset("non no refuse disagree".split())
 
 Replies = list[Reply]
 
@@ -100,10 +99,11 @@ class JoinFlow:
         *,
         on_lead_created: LeadCreated | None = None,
         clock: Callable[[], datetime] = utc_now,
+        retention_days: int = DEFAULT_LEAD_RETENTION_DAYS,
     ) -> None:
         self._kb = knowledge
         self._matcher = matcher
-        self.prompts = JoinPrompts(knowledge, catalogue)
+        self.prompts = JoinPrompts(knowledge, catalogue, retention_days=retention_days)
         self.leads = leads
         self._clock = clock
         self.submission = JoinSubmission(
@@ -171,6 +171,11 @@ class JoinFlow:
         if request.step in (Step.COMPANY_TYPE, Step.LOCATION):
             return self._typed_choice(request.step, text) is not None
         return False
+
+    def skips(self, request: JoinRequest, text: str) -> bool:
+        """ "jsp", "we don't have one yet" at an optional step: the same as the Skip button."""
+        optional = request.step in OPTIONAL_STEPS
+        return optional and not self.accepts(request, text) and means_skip(text)
 
     def _next(self, request: JoinRequest) -> None:
         """After an answer: back to the summary when editing, else the next unanswered step."""
@@ -241,18 +246,9 @@ class JoinFlow:
         return self._choose_cluster(request, named, language)
 
     def _typed_choice(self, step: Step, text: str) -> str | None:
-        """A typed answer to a button step: "SME", "pme", "Wallonie" also work."""
-        folded = fold(text).strip(" .!")
-        languages: tuple[Language, ...] = ("fr", "en")
-        if step is Step.COMPANY_TYPE:
-            values = [("type", t.value) for t in CompanyType]
-        else:
-            values = [("location", p.value) for p in Location]
-        for language in languages:
-            for group, value in values:
-                if fold(self._t(language, f"join.{group}.{value}")) == folded:
-                    return value
-        return None
+        """A typed answer to a button step: "SME", "pme", "startup", "Liège" also work."""
+        group = "type" if step is Step.COMPANY_TYPE else "location"
+        return typed_choice(group, text, self.prompts.t)
 
     def _choice_typed(self, request: JoinRequest, text: str, language: Language) -> Replies:
         choice = self._typed_choice(request.step, text)
@@ -264,9 +260,9 @@ class JoinFlow:
 
     def _consent_typed(self, request: JoinRequest, text: str, language: Language) -> Replies:
         said = set(words(text))
-        if said & _YES and not said & _NO:
+        if said & YES and not said & NO:
             return self._consent_given(request, "", language)
-        if said & _NO and not said & _YES:
+        if said & NO and not said & YES:
             return self._consent_refused(request, "", language)
         return self._miss(request, language, "join.error.use_buttons")
 

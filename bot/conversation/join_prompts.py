@@ -16,7 +16,7 @@ from bot.messages.reply import Button, Reply, ReplyBuilder
 from knowledge.model import KnowledgeBase, Language
 
 # Bump when the consent text changes: each lead stores the version its contact agreed to.
-CONSENT_VERSION = "2026-11-26"
+CONSENT_VERSION = "2026-12-01"
 
 # The answer each step fills in; the summary lists them in this order.
 FIELD_OF_STEP: dict[Step, str] = {
@@ -43,9 +43,12 @@ def _button(label: str, kind: str, value: str = "") -> Button:
 class JoinPrompts:
     """Builds the question of each step, the summary and the small notices of the flow."""
 
-    def __init__(self, knowledge: KnowledgeBase, catalogue: Catalogue) -> None:
+    def __init__(
+        self, knowledge: KnowledgeBase, catalogue: Catalogue, *, retention_days: int
+    ) -> None:
         self._kb = knowledge
         self._catalogue = catalogue
+        self._retention_days = retention_days
         self._by_step: dict[Step, Callable[[ReplyBuilder, JoinRequest, Language], None]] = {
             Step.CLUSTER: self._cluster,
             Step.DESCRIBE_ACTIVITY: self._describe,
@@ -123,12 +126,16 @@ class JoinPrompts:
             builder.buttons(_button(self.t(language, "join.review"), "jed"))
             return
         builder.paragraph(self.t(language, "join.ask.consent"))
-        builder.italic(self.t(language, "join.consent_text")).paragraph()
+        builder.italic(self.consent_text(language)).paragraph()
         builder.paragraph(self.t(language, "join.consent_version", version=CONSENT_VERSION))
         builder.buttons(
             _button(self.t(language, "join.agree"), "jy"),
             _button(self.t(language, "join.disagree"), "jn"),
         )
+
+    def consent_text(self, language: Language) -> str:
+        """The words the user agrees to, with the retention period actually configured."""
+        return self.t(language, "join.consent_text", days=self._retention_days)
 
     def display(self, request: JoinRequest, field: str, language: Language) -> str:
         """An answer as the summary shows it."""

@@ -109,7 +109,7 @@ class JoinSubmission:
             language=language,
             consent=Consent(
                 version=CONSENT_VERSION,
-                text=self._prompts.t(consent_language, "join.consent_text"),
+                text=self._prompts.consent_text(consent_language),
                 given_at=datetime.fromisoformat(answers.consent_at),
             ),
         )

@@ -237,6 +237,52 @@ def without_greeting(text: str) -> str:
     return rest if len(words(rest)) >= 2 else text
 
 
+_WEBSITE_WORDS = frozenset("site sites website web url internet www".split())
+
+
+def asks_for_website(text: str) -> bool:
+    """ "site web ?", "et ils ont un site ?", "website?"."""
+    return bool(set(words(text)) & _WEBSITE_WORDS)
+
+
+_SKIP_PHRASES = (
+    "je sais pas",
+    "je ne sais pas",
+    "sais pas",
+    "jsp",
+    "jsais pas",
+    "pas de numero",
+    "pas encore",
+    "j en ai pas",
+    "on en a pas",
+    "nous n en avons pas",
+    "aucun",
+    "pas de telephone",
+    "pas de tel",
+    "passer",
+    "passe",
+    "skip",
+    "don t have",
+    "dont have",
+    "do not have",
+    "don t know",
+    "dont know",
+    "not yet",
+    "no number",
+    "none",
+    "n a",
+    "prefer not",
+    "rather not",
+    "pas envie",
+)
+
+
+def means_skip(text: str) -> bool:
+    """ "jsp", "pas encore de numéro", "we don't have a belgian number yet", "skip"."""
+    found = words(text)
+    return 0 < len(found) <= 10 and _phrase_in(found, _SKIP_PHRASES)
+
+
 REFERENCE = re.compile(r"\bW-?\s?(\d{1,9})\b", re.IGNORECASE)
 
 
