@@ -5,19 +5,17 @@ from __future__ import annotations
 import pytest
 
 from bot.conversation.message_cues import (
-    about_my_request,
     asks_which_cluster,
     asks_why,
     has_domain_words,
     is_back,
     is_cancel,
-    lead_reference,
     reads_as_correction,
     reads_as_question,
-    wants_to_join,
     without_greeting,
     written_language,
 )
+from bot.conversation.request_cues import about_my_request, lead_reference, wants_to_join
 
 
 @pytest.mark.parametrize(

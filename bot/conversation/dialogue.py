@@ -30,17 +30,17 @@ from bot.conversation.actions import (
     parse_action,
 )
 from bot.conversation.commands import Commands
+from bot.conversation.follow_ups import ATTRIBUTE_OF_INTENT, FollowUps
 from bot.conversation.join_flow import JoinFlow
 from bot.conversation.language import UserLanguage
 from bot.conversation.message_cues import (
-    about_my_request,
     asks_for_website,
     asks_which_cluster,
     asks_why,
     is_back,
     is_cancel,
     reads_as_correction,
-    wants_to_join,
+    reads_as_question,
     without_greeting,
 )
 from bot.conversation.ports import (
@@ -50,6 +50,7 @@ from bot.conversation.ports import (
     UnansweredQuestions,
     UserRef,
 )
+from bot.conversation.request_cues import about_my_request, wants_to_join
 from bot.conversation.request_followup import RequestCorrected, RequestFollowUp
 from bot.conversation.state import ConversationState, JoinRequest, Step
 from bot.conversation.understanding import Understanding
@@ -70,13 +71,6 @@ MAX_QUESTION_CHARS = 1000
 _LOGGER = logging.getLogger(__name__)
 # Intents that start or describe the join request: inside the form they only resume it.
 JOIN_INTENTS = frozenset({"how_to_join", "start_join"})
-# A follow-up about one attribute of the cluster under discussion gets that attribute alone.
-ATTRIBUTE_OF_INTENT = {
-    "cluster_members": "members",
-    "cluster_contact": "contact",
-    "history": "founded",
-    "sectors_covered": "field",
-}
 
 
 class Dialogue:
@@ -108,6 +102,7 @@ class Dialogue:
         )
         self.understanding = Understanding(knowledge, matcher, join_flow)
         self.languages = UserLanguage(preferences, default_language)
+        self.follow_ups = FollowUps(knowledge, matcher, self.answers)
         self.commands = Commands(self, privacy)
 
     # -- language (bot/conversation/language.py) -----------------------------------------------
@@ -186,7 +181,7 @@ class Dialogue:
             if chosen is not None and chosen != request.answers.cluster:
                 return self.join_flow.change_cluster(request, chosen, language)
         if asks_why(text) and not (match.confident and match.intent not in (None, "privacy")):
-            return self.join_flow.why_asked(request, language)
+            return self.join_flow.why_asked(request, language, text)
         if self.join_flow.skips(request, text):
             return await self.join_flow.on_action(request, JoinAction("js"), language)
         if self.understanding.is_interjection(request, text, match):
@@ -194,7 +189,7 @@ class Dialogue:
                 # A question we cannot place, asked at this step, is about this step
                 # ("c'est quoi le numéro BCE ?"): never "not about clusters" here.
                 language = self.languages.follow(user, state, text, match)
-                return self.join_flow.why_asked(request, language)
+                return self.join_flow.why_asked(request, language, text)
             self.join_flow.touch(request)
             # A question is evidence of the user's language; a name or an e-mail is not.
             language = self.languages.follow(user, state, text, match)
@@ -217,6 +212,10 @@ class Dialogue:
         state.subject.age += 1
         state.about(cluster=match.cluster, pole=match.competitiveness_cluster)
         intent = match.intent if match.confident else None
+        if not in_form and (intent == "request_status" or about_my_request(text)):
+            change = reads_as_correction(text) or "modif" in fold(text)
+            replies = await self.requests.status(user.id, state, text, language, change=change)
+            return [tagged(r, "request_status") for r in replies]
         if wants_to_join(text) or intent in JOIN_INTENTS:
             if in_form:
                 return [self.answers.notice(language, "join.resume")]
@@ -230,18 +229,27 @@ class Dialogue:
             return self.start_join(
                 state, language, match.cluster or recommended or state.last_cluster
             )
-        if not in_form and (intent == "request_status" or about_my_request(text)):
-            change = reads_as_correction(text) or "modif" in fold(text)
-            replies = await self.requests.status(user.id, state, text, language, change=change)
-            return [tagged(r, "request_status") for r in replies]
         if state.awaiting_activity and not in_form:
             state.awaiting_activity = False
             if self.matcher.recommend(text) or match.intent in (None, "recommend_cluster"):
-                return [self._recommend(state, language, text, match.cluster)]
-        if intent is None and not asks_which_cluster(text):
+                return [self.follow_ups.recommend(state, language, text, match.cluster)]
+        # An activity told unasked ("je suis dans une PME de plasturgie à Charleroi") gets the
+        # clusters that fit it rather than a refusal.
+        follow_up = self.follow_ups.attribute(state, text, match, language)
+        if follow_up is not None:
+            return [follow_up]
+        described = (
+            intent is None and not reads_as_question(text) and bool(self.matcher.recommend(text))
+        )
+        if intent is None and not asks_which_cluster(text) and not described:
             return await self._not_answered(user, state, language, match, text)
-        if intent in (None, "recommend_cluster") or (asks_which_cluster(text) and not in_form):
-            return [self._recommend(state, language, text, match.cluster)]
+        if intent in (None, "recommend_cluster") or (
+            asks_which_cluster(text)
+            and not in_form
+            and intent in ("cluster_info", "list_clusters")
+        ):
+            named = match.cluster if self.understanding.names(text, match.cluster) else None
+            return [self.follow_ups.recommend(state, language, text, named)]
         cluster = match.cluster
         if cluster is None and (intent in CONTEXTUAL_INTENTS or intent in ATTRIBUTE_OF_INTENT):
             cluster = state.last_cluster
@@ -281,26 +289,6 @@ class Dialogue:
             )
             return [self.answers.unknown(language, cluster, list(match.alternatives[:3]))]
         return [self.answers.fallback(language)]
-
-    def _recommend(
-        self, state: ConversationState, language: Language, text: str, asked: str | None
-    ) -> Reply:
-        """A recommendation from this description, else from the one given earlier."""
-        # "c'est plutôt TWEED ou un autre ?" weighs a cluster against an earlier recommendation;
-        # a first description that happens to contain a cluster's keyword does not.
-        asked = asked if state.recommended else None
-        fits = self.matcher.recommend(text)
-        if fits:
-            state.activity = text
-        elif state.activity:
-            fits = self.matcher.recommend(state.activity)
-        if not fits and asked is None:
-            state.awaiting_activity = True
-            return self.answer_intent(state, language, "recommend_cluster", None)
-        if fits:
-            state.recommended = tuple(f.cluster_id for f in fits)
-            state.about(cluster=fits[0].cluster_id)
-        return self.answers.recommendation(language, fits, asked=asked)
 
     def answer_intent(
         self,

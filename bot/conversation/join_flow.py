@@ -26,7 +26,8 @@ from bot.conversation.join_prompts import (
     JoinPrompts,
 )
 from bot.conversation.join_submission import JoinSubmission, LeadCreated
-from bot.conversation.message_cues import means_skip, words
+from bot.conversation.message_cues import words
+from bot.conversation.request_cues import field_named, means_skip
 from bot.conversation.state import JoinRequest, Step
 from bot.conversation.typed_answers import NO, YES, typed_choice
 from bot.leads.model import CompanyType, Location
@@ -173,7 +174,7 @@ class JoinFlow:
         return False
 
     def skips(self, request: JoinRequest, text: str) -> bool:
-        """ "jsp", "we don't have one yet" at an optional step: the same as the Skip button."""
+        """No answer at an optional step ("jsp", "we don't have one"): the same as Skip."""
         optional = request.step in OPTIONAL_STEPS
         return optional and not self.accepts(request, text) and means_skip(text)
 
@@ -306,16 +307,16 @@ class JoinFlow:
     # -- corrections ----------------------------------------------------------------------------
 
     def change_cluster(self, request: JoinRequest, cluster_id: str, language: Language) -> Replies:
-        """ "non pas twist, cap 2020" at any step: the cluster changes, the step stays."""
+        """A change of cluster at any step ("non pas twist, cap 2020"); the step stays."""
         self.touch(request)
         request.answers.cluster = cluster_id
         name = self._kb.cluster(cluster_id).name
         notice = ReplyBuilder().paragraph(self._t(language, "join.changed_cluster", name=name))
         return [notice.build(), self.prompt(request, language)]
 
-    def why_asked(self, request: JoinRequest, language: Language) -> Replies:
-        """ "Why do you need my phone?": what this step's answer is for, then the step again."""
-        field = FIELD_OF_STEP.get(request.step, "other")
+    def why_asked(self, request: JoinRequest, language: Language, text: str = "") -> Replies:
+        """Why an answer is asked ("why do you need my phone?"), then the step again."""
+        field = field_named(text) or FIELD_OF_STEP.get(request.step, "other")
         notice = ReplyBuilder().paragraph(self._t(language, f"join.why.{field}"))
         return [notice.build(), self.prompt(request, language)]
 

@@ -26,7 +26,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(strip_accents(unicodedata.normalize("NFKC", text).casefold()))
 
 
-def _near(word: str, targets: frozenset[str]) -> bool:
+def near(word: str, targets: frozenset[str]) -> bool:
     """`word` is one of `targets`, or one typo away from one of five letters or more."""
     if word in targets:
         return True
@@ -58,21 +58,21 @@ _BACK_WORDS = frozenset("retour revenir precedent precedente back previous".spli
 _CONTROL_MAX_WORDS = 5
 
 
-def _phrase_in(folded_words: list[str], phrases: tuple[str, ...]) -> bool:
+def phrase_in(folded_words: list[str], phrases: tuple[str, ...]) -> bool:
     joined = " " + " ".join(folded_words) + " "
     return any(f" {p} " in joined for p in phrases)
 
 
 def is_cancel(text: str) -> bool:
-    """ "annuler", "stop", "laisse tomber", "cancel pls", "anuler stp" (a short message)."""
+    """A cancel word in a short message: "annuler", "stop", "laisse tomber", "anuler stp"."""
     found = words(text)
     if not found or len(found) > _CONTROL_MAX_WORDS:
         return False
-    return _phrase_in(found, _CANCEL_PHRASES) or any(_near(w, _CANCEL_WORDS) for w in found)
+    return phrase_in(found, _CANCEL_PHRASES) or any(near(w, _CANCEL_WORDS) for w in found)
 
 
 def is_back(text: str) -> bool:
-    """ "retour", "back", "go back" (a short message)."""
+    """A back word in a short message: "retour", "back", "go back"."""
     found = words(text)
     return 0 < len(found) <= 3 and any(w in _BACK_WORDS for w in found)
 
@@ -115,17 +115,17 @@ def reads_as_question(text: str) -> bool:
     found = words(text)
     if not found:
         return False
-    return found[0] in _QUESTION_STARTS or _phrase_in(found, _QUESTION_PHRASES)
+    return found[0] in _QUESTION_STARTS or phrase_in(found, _QUESTION_PHRASES)
 
 
 _WHY_PHRASES = ("a quoi sert", "a quoi ca sert", "what for", "why do you need", "why you need")
 
 
 def asks_why(text: str) -> bool:
-    """ "pourquoi vous avez besoin de mon téléphone ?", "why do you need that?"."""
+    """Why a question is asked: "pourquoi vous avez besoin de mon téléphone ?"."""
     found = words(text)
     return bool(found) and (
-        found[0] in ("pourquoi", "pk", "pq", "why") or _phrase_in(found, _WHY_PHRASES)
+        found[0] in ("pourquoi", "pk", "pq", "why") or phrase_in(found, _WHY_PHRASES)
     )
 
 
@@ -139,47 +139,9 @@ _CORRECTION_PHRASES = ("en fait", "je me suis trompe", "je me suis trompee", "i 
 
 
 def reads_as_correction(text: str) -> bool:
-    """ "non pas twist, cap 2020", "en fait c'est CAP 2020", "actually TWIST instead"."""
+    """A correction: "non pas twist, cap 2020", "en fait c'est CAP 2020", "TWIST instead"."""
     found = words(text)
-    return any(w in _CORRECTION_WORDS for w in found) or _phrase_in(found, _CORRECTION_PHRASES)
-
-
-_WANT = (
-    "je veux",
-    "jveux",
-    "j veux",
-    "je voudrais",
-    "j voudrais",
-    "j aimerais",
-    "je souhaite",
-    "on veut",
-    "on voudrait",
-    "nous voulons",
-    "nous voudrions",
-    "nous souhaitons",
-    "i want to",
-    "i wanna",
-    "i d like to",
-    "id like to",
-    "i would like to",
-    "we want to",
-    "we d like to",
-    "we would like to",
-    "let s",
-    "lets",
-)
-_JOIN_WORDS = frozenset(
-    "adherer adhere adhesion rejoindre inscrire inscription inscris inscrivez membre devenir"
-    " join apply application signup register member sign".split()
-)
-
-
-def wants_to_join(text: str) -> bool:
-    """ "je veux adhérer", "jveux rejoindre twist", "we'd like to join", "sign me up"."""
-    found = words(text)
-    if _phrase_in(found, ("sign me up", "sign us up", "inscrivez moi", "inscris moi")):
-        return True
-    return _phrase_in(found, _WANT) and any(_near(w, _JOIN_WORDS) for w in found)
+    return any(w in _CORRECTION_WORDS for w in found) or phrase_in(found, _CORRECTION_PHRASES)
 
 
 _WHICH_CLUSTER = (
@@ -200,16 +162,12 @@ _WHICH_CLUSTER = (
     "fits best",
     "le mieux",
     "correspond le mieux",
-    "pour nous",
-    "pour moi",
-    "for us",
-    "for me",
 )
 
 
 def asks_which_cluster(text: str) -> bool:
-    """ "…, ça irait dans quel cluster ?", "c'est plutôt TWEED ou un autre ?", "which one fits"."""
-    return _phrase_in(words(text), _WHICH_CLUSTER)
+    """Which cluster fits: "ça irait dans quel cluster ?", "plutôt TWEED ou un autre ?"."""
+    return phrase_in(words(text), _WHICH_CLUSTER)
 
 
 _FOLLOW_UP_STARTS = frozenset(
@@ -218,8 +176,7 @@ _FOLLOW_UP_STARTS = frozenset(
 
 
 def reads_as_follow_up(text: str) -> bool:
-    """ "and the difference with a cluster?", "et pour twist ?": a question that leans on the
-    previous one."""
+    """A question that leans on the previous one: "and the difference with a cluster?"."""
     found = words(text)
     return bool(found) and (found[0] in _FOLLOW_UP_STARTS or len(found) <= 3)
 
@@ -228,8 +185,9 @@ _GREETINGS = frozenset("slt salut bonjour bjr bonsoir coucou cc hello hi hey hiy
 
 
 def without_greeting(text: str) -> str:
-    """ "slt c koi un cluster" -> "c koi un cluster": a greeting before a question is manners,
-    the question is what to answer. Returns `text` unchanged when nothing would be left."""
+    """The text without a greeting before it ("slt c koi un cluster" -> "c koi un cluster"):
+    the greeting is manners, the question is what to answer. Unchanged when nothing would be
+    left."""
     match = re.match(r"\s*([^\W\d_]+)[\s,.!]+", text)
     if match is None or match.group(1).casefold() not in _GREETINGS:
         return text
@@ -240,59 +198,70 @@ def without_greeting(text: str) -> str:
 _WEBSITE_WORDS = frozenset("site sites website web url internet www".split())
 
 
+_ATTRIBUTE_PHRASES = {
+    "members": (
+        "membres",
+        "membre",
+        "members",
+        "member",
+        "adherents",
+        "combien d entreprises",
+        "how many companies",
+        "how big",
+    ),
+    "founded": (
+        "fonde",
+        "fondee",
+        "cree",
+        "creee",
+        "creation",
+        "founded",
+        "created",
+        "since when",
+        "depuis quand",
+        "quelle annee",
+        "what year",
+        "started",
+        "lance",
+    ),
+    "website": ("site", "website", "web", "url", "internet"),
+    "contact": (
+        "contact",
+        "contacter",
+        "joindre",
+        "email",
+        "mail",
+        "telephone",
+        "phone",
+        "directeur",
+        "directrice",
+        "director",
+        "manager",
+        "qui dirige",
+        "who runs",
+        "adresse",
+        "address",
+        "bureaux",
+        "offices",
+        "based",
+    ),
+}
+
+
+def attribute_asked(text: str) -> str | None:
+    """The one attribute of a cluster a question is about ("ils ont combien de membres ?" ->
+    members, "site web ?" -> website, "when was it founded?" -> founded), if exactly one."""
+    found = words(text)
+    asked = {name for name, phrases in _ATTRIBUTE_PHRASES.items() if phrase_in(found, phrases)}
+    if "website" in asked:
+        asked.discard("contact")  # "le site de contact" is about the website
+    return asked.pop() if len(asked) == 1 else None
+
+
 def asks_for_website(text: str) -> bool:
-    """ "site web ?", "et ils ont un site ?", "website?"."""
+    """A question about a website: "site web ?", "et ils ont un site ?"."""
     return bool(set(words(text)) & _WEBSITE_WORDS)
 
-
-_SKIP_PHRASES = (
-    "je sais pas",
-    "je ne sais pas",
-    "sais pas",
-    "jsp",
-    "jsais pas",
-    "pas de numero",
-    "pas encore",
-    "j en ai pas",
-    "on en a pas",
-    "nous n en avons pas",
-    "aucun",
-    "pas de telephone",
-    "pas de tel",
-    "passer",
-    "passe",
-    "skip",
-    "don t have",
-    "dont have",
-    "do not have",
-    "don t know",
-    "dont know",
-    "not yet",
-    "no number",
-    "none",
-    "n a",
-    "prefer not",
-    "rather not",
-    "pas envie",
-)
-
-
-def means_skip(text: str) -> bool:
-    """ "jsp", "pas encore de numéro", "we don't have a belgian number yet", "skip"."""
-    found = words(text)
-    return 0 < len(found) <= 10 and _phrase_in(found, _SKIP_PHRASES)
-
-
-REFERENCE = re.compile(r"\bW-?\s?(\d{1,9})\b", re.IGNORECASE)
-
-
-def lead_reference(text: str) -> str | None:
-    """A request reference written in the text ("W-000012", "w12"), normalised."""
-    found = REFERENCE.search(text)
-    return f"W-{int(found.group(1)):06d}" if found else None
-
-
-# -- domain -------------------------------------------------------------------------------------
 
 _DOMAIN_WORDS = frozenset(
     "cluster clusters pole poles competitivite competitiveness adhesion adherer adherent adherents"
@@ -320,54 +289,9 @@ def has_domain_words(text: str, names: frozenset[str] = frozenset()) -> bool:
     if any(f" {name} " in joined for name in names):
         return True
     return bool(set(found) & _DOMAIN_WORDS) or any(
-        _near(w, _DOMAIN_WORDS) for w in found if len(w) > 6
+        near(w, _DOMAIN_WORDS) for w in found if len(w) > 6
     )
 
-
-_MY_REQUEST = (
-    "ma demande",
-    "notre demande",
-    "mon dossier",
-    "notre dossier",
-    "mon inscription",
-    "notre inscription",
-    "my request",
-    "our request",
-    "my application",
-    "our application",
-)
-
-
-_STATUS_PHRASES = (
-    "ou en est",
-    "statut",
-    "status",
-    "suivi",
-    "reponse",
-    "nouvelles",
-    "news",
-    "update",
-    "modifier",
-    "corriger",
-    "changer",
-    "change",
-    "correct",
-    "trompe",
-    "trompee",
-    "mistake",
-    "wrong",
-)
-
-
-def about_my_request(text: str) -> bool:
-    """ "où en est ma demande", "can I change my application?", "W-000012": the user's own
-    request, not how to make one ("comment faire ma demande ?")."""
-    found = words(text)
-    mine = _phrase_in(found, _MY_REQUEST) and _phrase_in(found, _STATUS_PHRASES)
-    return mine or lead_reference(text) is not None
-
-
-# -- language -----------------------------------------------------------------------------------
 
 _FRENCH = frozenset(
     "le la les un une des du de et est sont je j tu il ils elle nous vous on c ca ce cette mon ma"

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 
 from bot.conversation.actions import CorrectRequest, encode
-from bot.conversation.message_cues import lead_reference
+from bot.conversation.request_cues import lead_reference
 from bot.conversation.state import ConversationState
 from bot.leads.model import Lead
 from bot.leads.validation import ACTIVITY_MAX_LENGTH, Invalid, Valid, validate_free_text

@@ -16,9 +16,9 @@ from bot.conversation.message_cues import (
     has_domain_words,
     reads_as_follow_up,
     reads_as_question,
-    wants_to_join,
     words,
 )
+from bot.conversation.request_cues import wants_to_join
 from bot.conversation.state import SUBJECT_TURNS, ConversationState, JoinRequest, Step
 from bot.matching.matcher import Match, Matcher
 from knowledge.model import KnowledgeBase, Language
@@ -37,6 +37,7 @@ class Understanding:
     """Reads a message against the knowledge base, the matcher and the join flow's steps."""
 
     def __init__(self, knowledge: KnowledgeBase, matcher: Matcher, join_flow: JoinFlow) -> None:
+        self._kb = knowledge
         self._matcher = matcher
         self._join_flow = join_flow
         # Naming a cluster or a pôle puts a message in our domain, even when the matcher
@@ -71,6 +72,13 @@ class Understanding:
             others = tuple(i for i in (match.intent, *match.alternatives) if i and i != topic)
             return dataclasses.replace(match, intent=topic, alternatives=others)
         return match
+
+    def names(self, text: str, cluster_id: str | None) -> bool:
+        """Whether `text` names this cluster (its name, not a keyword of its field)."""
+        if cluster_id is None or not self._kb.has_cluster(cluster_id):
+            return False
+        name = " ".join(words(self._kb.cluster(cluster_id).name))
+        return f" {name} " in " " + " ".join(words(text)) + " "
 
     def in_domain(self, text: str) -> bool:
         return has_domain_words(text, self._names)

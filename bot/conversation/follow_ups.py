@@ -1,0 +1,66 @@
+"""Follow-ups that lean on the conversation so far: a recommendation from the activity described
+(now or earlier: "Quel cluster correspond le mieux à nos travaux ?", "c'est plutôt TWEED ou un
+autre ?"), and one attribute of the cluster under discussion ("site web ?", "members?")."""
+
+from __future__ import annotations
+
+from bot.conversation.message_cues import attribute_asked, words
+from bot.conversation.state import ConversationState
+from bot.matching.matcher import Match, Matcher
+from bot.messages.answers import AnswerBuilder
+from bot.messages.reply import Reply
+from knowledge.model import KnowledgeBase, Language
+
+# A follow-up about one attribute of the cluster under discussion gets that attribute alone.
+ATTRIBUTE_OF_INTENT = {
+    "cluster_members": "members",
+    "cluster_contact": "contact",
+    "history": "founded",
+    "sectors_covered": "field",
+}
+
+
+class FollowUps:
+    """Answers that depend on what the last turns were about."""
+
+    def __init__(self, knowledge: KnowledgeBase, matcher: Matcher, answers: AnswerBuilder) -> None:
+        self._kb = knowledge
+        self._matcher = matcher
+        self._answers = answers
+
+    def attribute(
+        self, state: ConversationState, text: str, match: Match, language: Language
+    ) -> Reply | None:
+        """One attribute of the cluster named or under discussion, in a line or two: "ils ont
+        combien de membres ?", "site web ?", "and when was it founded?"."""
+        attribute = attribute_asked(text)
+        cluster = match.cluster or state.last_cluster
+        unsure = not match.confident or match.intent in ATTRIBUTE_OF_INTENT
+        if attribute is None or cluster is None or not unsure or len(words(text)) > 12:
+            return None
+        if not self._kb.has_cluster(cluster):
+            return None
+        state.about(cluster=cluster)
+        return self._answers.cluster_attribute(language, self._kb.cluster(cluster), attribute)
+
+    def recommend(
+        self, state: ConversationState, language: Language, text: str, asked: str | None
+    ) -> Reply:
+        """A recommendation from this description, else from the one given earlier."""
+        # "c'est plutôt TWEED ou un autre ?" weighs a cluster against an earlier recommendation;
+        # a first description that happens to contain a cluster's keyword does not.
+        asked = asked if state.recommended else None
+        fits = self._matcher.recommend(text)
+        if fits:
+            state.activity = text
+        elif state.activity:
+            fits = self._matcher.recommend(state.activity)
+        if not fits and asked is None:
+            state.awaiting_activity = True
+            state.subject.intent = "recommend_cluster"
+            intent = self._kb.intent("recommend_cluster")
+            return self._answers.intent_answer(language, intent, None)
+        if fits:
+            state.recommended = tuple(f.cluster_id for f in fits)
+            state.about(cluster=fits[0].cluster_id)
+        return self._answers.recommendation(language, fits, asked=asked)

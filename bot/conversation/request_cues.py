@@ -1,0 +1,194 @@
+"""Cues about the join request in words: a wish to join now, no answer to give at an optional
+step, which answer a "why" is about, and the user's own requests (status, corrections)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.conversation.message_cues import near, phrase_in, words
+
+_WANT = (
+    "je veux",
+    "jveux",
+    "j veux",
+    "je voudrais",
+    "j voudrais",
+    "j aimerais",
+    "je souhaite",
+    "on veut",
+    "on voudrait",
+    "nous voulons",
+    "nous voudrions",
+    "nous souhaitons",
+    "i want to",
+    "i wanna",
+    "i d like to",
+    "id like to",
+    "i would like to",
+    "we want to",
+    "we d like to",
+    "we would like to",
+    "let s",
+    "lets",
+)
+_JOIN_WORDS = frozenset(
+    "adherer adhere adhesion rejoindre inscrire inscription inscris inscrivez membre devenir"
+    " join apply application signup register member sign demande request candidature".split()
+)
+
+
+_JOIN_NOW = (
+    "sign me up",
+    "sign us up",
+    "inscrivez moi",
+    "inscris moi",
+    "inscrivez nous",
+    "faire une demande",
+    "introduire une demande",
+    "deposer une demande",
+    "envoyer une demande",
+    "make a request",
+    "submit a request",
+    "send a request",
+    "file a request",
+)
+
+
+def wants_to_join(text: str) -> bool:
+    """A wish to join now: "je veux adhérer", "je souhaite faire une demande", "sign me up"."""
+    found = words(text)
+    if phrase_in(found, _JOIN_NOW):
+        return True
+    return phrase_in(found, _WANT) and any(near(w, _JOIN_WORDS) for w in found)
+
+
+_SKIP_PHRASES = (
+    "je sais pas",
+    "je ne sais pas",
+    "sais pas",
+    "jsp",
+    "jsais pas",
+    "pas de numero",
+    "pas encore",
+    "j en ai pas",
+    "on en a pas",
+    "nous n en avons pas",
+    "aucun",
+    "pas de telephone",
+    "pas de tel",
+    "passer",
+    "passe",
+    "skip",
+    "don t have",
+    "dont have",
+    "do not have",
+    "don t know",
+    "dont know",
+    "not yet",
+    "no number",
+    "none",
+    "n a",
+    "prefer not",
+    "rather not",
+    "pas envie",
+    "prefere ne pas",
+    "prefere pas",
+    "ne pas donner",
+    "pas donner",
+    "sans telephone",
+    "no phone",
+    "not give",
+    "not share",
+)
+
+
+# Which answer a "why do you need…" question is about, when it names one.
+_FIELD_WORDS = {
+    "telephone": "phone",
+    "tel": "phone",
+    "phone": "phone",
+    "gsm": "phone",
+    "portable": "phone",
+    "mobile": "phone",
+    "email": "email",
+    "mail": "email",
+    "courriel": "email",
+    "bce": "enterprise_number",
+    "kbo": "enterprise_number",
+    "tva": "enterprise_number",
+    "vat": "enterprise_number",
+    "activite": "activity",
+    "activity": "activity",
+    "nom": "contact_name",
+    "name": "contact_name",
+}
+
+
+def field_named(text: str) -> str | None:
+    """The form answer a message names ("pourquoi mon téléphone ?" -> phone), if exactly one."""
+    found = {_FIELD_WORDS[w] for w in words(text) if w in _FIELD_WORDS}
+    return found.pop() if len(found) == 1 else None
+
+
+def means_skip(text: str) -> bool:
+    """No answer to give: "jsp", "pas encore de numéro", "we don't have one yet", "skip"."""
+    found = words(text)
+    return 0 < len(found) <= 10 and phrase_in(found, _SKIP_PHRASES)
+
+
+REFERENCE = re.compile(r"\bW-?\s?(\d{1,9})\b", re.IGNORECASE)
+
+
+def lead_reference(text: str) -> str | None:
+    """A request reference written in the text ("W-000012", "w12"), normalised."""
+    found = REFERENCE.search(text)
+    return f"W-{int(found.group(1)):06d}" if found else None
+
+
+# -- domain -------------------------------------------------------------------------------------
+
+
+_MY_REQUEST = (
+    "ma demande",
+    "notre demande",
+    "mon dossier",
+    "notre dossier",
+    "mon inscription",
+    "notre inscription",
+    "my request",
+    "our request",
+    "my application",
+    "our application",
+)
+
+
+_STATUS_PHRASES = (
+    "ou en est",
+    "statut",
+    "status",
+    "suivi",
+    "reponse",
+    "nouvelles",
+    "news",
+    "update",
+    "modifier",
+    "corriger",
+    "changer",
+    "change",
+    "correct",
+    "trompe",
+    "trompee",
+    "mistake",
+    "wrong",
+)
+
+
+def about_my_request(text: str) -> bool:
+    """The user's own request ("où en est ma demande", "W-000012"), not how to make one
+    ("comment faire ma demande ?")."""
+    found = words(text)
+    mine = phrase_in(found, _MY_REQUEST) and phrase_in(found, _STATUS_PHRASES)
+    return mine or lead_reference(text) is not None
+
+
+# -- language -----------------------------------------------------------------------------------
