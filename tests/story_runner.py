@@ -156,7 +156,14 @@ def check(
         if not _same(value, actual):
             failures.append(f"stored {name}={value!r}, got {actual!r}")
     lang = expect.get("lang", story_lang)
-    written = written_language(" ".join(r.plain_text() for r in replies))
+    # Source lines quote pages' titles in their own language, and addresses are no language.
+    said = [
+        line
+        for r in replies
+        for line in r.plain_text().splitlines()
+        if not line.startswith(("Source", "http"))
+    ]
+    written = written_language(URL.sub(" ", " ".join(said)))
     if written is not None and written != lang:
         failures.append(f"replied in {written}, expected {lang}")
     limit = expect.get("max_chars")
@@ -228,6 +235,7 @@ def figures(results: Iterable[TurnResult]) -> Figures:
 
 
 REFERENCE = re.compile(r"W-\d{6}")
+URL = re.compile(r"<?https?://\S+")
 
 
 def comparable(text: str) -> str:

@@ -35,11 +35,13 @@ from bot.conversation.join_flow import JoinFlow
 from bot.conversation.language import UserLanguage
 from bot.conversation.message_cues import (
     asks_for_website,
+    asks_if_it_fits,
     asks_which_cluster,
     asks_why,
     is_back,
     is_cancel,
     reads_as_correction,
+    reads_as_follow_up,
     reads_as_question,
     without_greeting,
 )
@@ -50,7 +52,7 @@ from bot.conversation.ports import (
     UnansweredQuestions,
     UserRef,
 )
-from bot.conversation.request_cues import about_my_request, wants_to_join
+from bot.conversation.request_cues import about_my_request, field_to_change, wants_to_join
 from bot.conversation.request_followup import RequestCorrected, RequestFollowUp
 from bot.conversation.state import ConversationState, JoinRequest, Step
 from bot.conversation.understanding import Understanding
@@ -182,6 +184,9 @@ class Dialogue:
                 return self.join_flow.change_cluster(request, chosen, language)
         if asks_why(text) and not (match.confident and match.intent not in (None, "privacy")):
             return self.join_flow.why_asked(request, language, text)
+        field = field_to_change(text)
+        if field is not None:
+            return self.join_flow.change_answer(request, field, language)
         if self.join_flow.skips(request, text):
             return await self.join_flow.on_action(request, JoinAction("js"), language)
         if self.understanding.is_interjection(request, text, match):
@@ -238,6 +243,8 @@ class Dialogue:
         follow_up = self.follow_ups.attribute(state, text, match, language)
         if follow_up is not None:
             return [follow_up]
+        if asks_if_it_fits(text) and state.activity and state.last_cluster and not in_form:
+            return [self.follow_ups.recommend(state, language, text, state.last_cluster)]
         described = (
             intent is None and not reads_as_question(text) and bool(self.matcher.recommend(text))
         )
@@ -281,7 +288,14 @@ class Dialogue:
         subject = match.cluster or (
             state.last_cluster if match.competitiveness_cluster is None else None
         )
-        if match.cluster or match.competitiveness_cluster or self.understanding.in_domain(text):
+        # A short follow-up question leans on the subject under discussion: in our domain too.
+        leaning = state.last_cluster is not None and reads_as_follow_up(text)
+        if (
+            match.cluster
+            or match.competitiveness_cluster
+            or self.understanding.in_domain(text)
+            or (leaning and reads_as_question(text))
+        ):
             cluster = (
                 self.knowledge.cluster(subject)
                 if subject and self.knowledge.has_cluster(subject)

@@ -182,6 +182,10 @@ class JoinFlow:
         """After an answer: back to the summary when editing, else the next unanswered step."""
         if request.editing:
             request.editing = False
+            if request.return_to is not None:  # changed mid-form: back to where we were
+                request.go(request.return_to)
+                request.return_to = None
+                return
             # Consent comes before the summary: a request reviewed after a refusal asks again.
             request.go(Step.SUMMARY if request.answers.consent_at else Step.CONSENT)
             return
@@ -313,6 +317,18 @@ class JoinFlow:
         name = self._kb.cluster(cluster_id).name
         notice = ReplyBuilder().paragraph(self._t(language, "join.changed_cluster", name=name))
         return [notice.build(), self.prompt(request, language)]
+
+    def change_answer(self, request: JoinRequest, field: str, language: Language) -> Replies:
+        """Change an earlier answer mid-form ("changer le nom de la boite"), then come back."""
+        step = STEP_OF_FIELD[field]
+        if step is request.step:
+            return [self.prompt(request, language)]
+        self.touch(request)
+        if request.step not in (Step.SUMMARY, Step.EDIT, Step.CONSENT):
+            request.return_to = request.step
+        request.editing = True
+        request.go(step)
+        return [self.prompt(request, language)]
 
     def why_asked(self, request: JoinRequest, language: Language, text: str = "") -> Replies:
         """Why an answer is asked ("why do you need my phone?"), then the step again."""

@@ -175,6 +175,27 @@ _FOLLOW_UP_STARTS = frozenset(
 )
 
 
+_FITS_PHRASES = (
+    "pour nous",
+    "pour moi",
+    "for us",
+    "for me",
+    "worth it",
+    "vaut le coup",
+    "good for",
+    "right for",
+    "suitable",
+    "adapte",
+    "interessant pour",
+    "fait pour",
+)
+
+
+def asks_if_it_fits(text: str) -> bool:
+    """Whether the cluster discussed suits us: "c bien pour nous ?", "is it right for me?"."""
+    return reads_as_question(text) and phrase_in(words(text), _FITS_PHRASES)
+
+
 def reads_as_follow_up(text: str) -> bool:
     """A question that leans on the previous one: "and the difference with a cluster?"."""
     found = words(text)

@@ -99,6 +99,14 @@ _SKIP_PHRASES = (
     "no phone",
     "not give",
     "not share",
+    "on a pas",
+    "j ai pas",
+    "jai pas",
+    "pas de num",
+    "n avons pas",
+    "personne physique",
+    "haven t got",
+    "havent got",
 )
 
 
@@ -124,16 +132,42 @@ _FIELD_WORDS = {
 }
 
 
+_COMPANY_NAME_PHRASES = (
+    "nom de l entreprise",
+    "nom de la boite",
+    "nom de la societe",
+    "nom de ma boite",
+    "nom de notre entreprise",
+    "nom de la firme",
+    "company name",
+    "company s name",
+    "name of the company",
+    "business name",
+)
+_CHANGE_WORDS = frozenset(
+    "changer change modifier modifie corriger corrige correct edit update remplacer".split()
+)
+
+
 def field_named(text: str) -> str | None:
     """The form answer a message names ("pourquoi mon téléphone ?" -> phone), if exactly one."""
-    found = {_FIELD_WORDS[w] for w in words(text) if w in _FIELD_WORDS}
-    return found.pop() if len(found) == 1 else None
+    found = words(text)
+    if phrase_in(found, _COMPANY_NAME_PHRASES):
+        return "company_name"
+    named = {_FIELD_WORDS[w] for w in found if w in _FIELD_WORDS}
+    return named.pop() if len(named) == 1 else None
+
+
+def field_to_change(text: str) -> str | None:
+    """An earlier answer the user wants to change ("je veux changer le nom de la boite")."""
+    found = words(text)
+    return field_named(text) if set(found) & _CHANGE_WORDS and len(found) <= 14 else None
 
 
 def means_skip(text: str) -> bool:
     """No answer to give: "jsp", "pas encore de numéro", "we don't have one yet", "skip"."""
     found = words(text)
-    return 0 < len(found) <= 10 and phrase_in(found, _SKIP_PHRASES)
+    return 0 < len(found) <= 16 and phrase_in(found, _SKIP_PHRASES)
 
 
 REFERENCE = re.compile(r"\bW-?\s?(\d{1,9})\b", re.IGNORECASE)

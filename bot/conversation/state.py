@@ -115,6 +115,8 @@ class JoinRequest:
     key: str = field(default_factory=lambda: secrets.token_hex(8))
     declined: bool = False  # consent refused: answers kept a little while to review or cancel
     misses: int = 0  # wrong answers in a row at this step, to offer a way out
+    # Where to go back to after changing an earlier answer mid-form (None: the summary).
+    return_to: Step | None = None
 
     def go(self, step: Step) -> None:
         """Move to `step`, remembering where we were for Back."""
@@ -133,6 +135,7 @@ class JoinRequest:
             "updated": self.updated.isoformat(),
             "declined": self.declined,
             "misses": self.misses,
+            "return_to": int(self.return_to) if self.return_to else None,
         }
 
     @classmethod
@@ -158,6 +161,7 @@ class JoinRequest:
             key=key,
             declined=data.get("declined") is True,
             misses=misses if isinstance(misses, int) and misses >= 0 else 0,
+            return_to=_step(data.get("return_to"), None),
         )
 
 
