@@ -44,6 +44,7 @@ from bot.conversation.message_cues import (
     reads_as_follow_up,
     reads_as_question,
     without_greeting,
+    words,
 )
 from bot.conversation.ports import (
     LanguagePreferences,
@@ -141,8 +142,11 @@ class Dialogue:
                 return await self.join_flow.on_text(request, None, language, user.id)
             return [*replies, self.answers.notice(language, "not_text")]
         text = text.strip()
-        if not text:
-            return [*replies, self.answers.notice(language, "empty_message")]
+        if not words(text):
+            # Blank, "?", emoji alone: nothing to answer, and nothing to refuse either.
+            if request is not None:
+                return [*replies, self.join_flow.prompt(request, language)]
+            return [*replies, self.answers.notice_with_menu(language, "empty_message")]
         if request is not None:
             # The form's own validation says what is too long for each answer.
             match = self.matcher.match(text[:MAX_QUESTION_CHARS], fallback_language=language)
@@ -367,7 +371,15 @@ class Dialogue:
                 )
             case CorrectRequest(reference):
                 replies = await self.requests.ask_correction(user.id, state, reference, language)
-                return replies or [self.answers.stale(language)]
+                return replies or self._stale(state, language)
+        return self._stale(state, language)
+
+    def _stale(self, state: ConversationState, language: Language) -> list[Reply]:
+        """A stale or forged button: inside the form, where the user is; else the menu."""
+        request = state.join
+        if request is not None and not self.join_flow.is_idle(request):
+            notice = self.answers.notice(language, "stale_button_flow")
+            return [notice, self.join_flow.prompt(request, language)]
         return [self.answers.stale(language)]
 
     async def _join_action(
@@ -379,7 +391,7 @@ class Dialogue:
             )
             if finished:
                 state.join = None
-            return replies or [self.answers.stale(language)]
+            return replies or self._stale(state, language)
         request = state.join
         if request is None or self.join_flow.is_idle(request):
             state.join = None

@@ -17,7 +17,8 @@ from rapidfuzz.distance import OSA
 from knowledge.model import Language
 from knowledge.text_folding import strip_accents
 
-_WORD = re.compile(r"[a-z0-9]+")
+# Letters of any script and digits: "مريم" is a name, "🙂" and "?" are not words.
+_WORD = re.compile(r"[^\W_]+")
 
 
 def words(text: str) -> list[str]:
