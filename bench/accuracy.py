@@ -1,11 +1,18 @@
-"""Accuracy of the matcher on the labelled questions, next to a plain rapidfuzz baseline.
+"""Accuracy of the matcher's methods, development set beside held-out set, with a baseline.
 
     python bench/accuracy.py            (or `make bench`)
+    python bench/accuracy.py -v         (also the development set's misses, ensemble)
 
-The questions (tests/data/labelled_questions.yaml) were written apart from the knowledge base.
-The baseline is what one would write in five minutes: `rapidfuzz.process.extractOne` with
-`WRatio` over every knowledge-base example, a fixed cut-off for "out of scope", and the same
-over cluster names and aliases for the cluster.
+Methods compared on the same questions: (a) the nearest-example scorer, (b) the learned
+classifier (TF-IDF word and character n-grams, logistic regression, exported weights), (c) their
+ensemble (what the bot uses), and a rapidfuzz baseline: what one would write in five minutes,
+`rapidfuzz.process.extractOne` with `WRatio` over every knowledge-base example, a fixed cut-off
+for "out of scope", and the same over cluster names and aliases for the cluster.
+
+Development: tests/data/labelled_questions.yaml and holdout_questions.yaml (the latter was
+held out once, but its misses were studied to plan issue #15, so it now counts as development).
+Held-out: tests/data/heldout_questions_v2.yaml, written by someone who never saw the knowledge
+base, and never used for tuning: only these aggregate figures are looked at.
 """
 
 from __future__ import annotations
@@ -21,17 +28,28 @@ from rapidfuzz import fuzz, process, utils
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.matching.matcher import Matcher
+from bot.matching.matcher import Matcher, Method
 from knowledge.loader import load_knowledge_base
 from knowledge.model import KnowledgeBase
+from knowledge.text_folding import fold
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
-# The development set was used to tune the matcher's thresholds; the held-out set never was,
-# so its figures are the honest estimate of how the matcher does on new questions.
+# The development sets were used to tune the matcher; the held-out set never was, so its
+# figures are the honest estimate of how the matcher does on new questions.
 QUESTIONS = DATA / "labelled_questions.yaml"
 HOLDOUT_QUESTIONS = DATA / "holdout_questions.yaml"
+DEVELOPMENT = (QUESTIONS, HOLDOUT_QUESTIONS)
+HELD_OUT_QUESTIONS = DATA / "heldout_questions_v2.yaml"
 BASELINE_CUTOFF = 80.0  # WRatio below this counts as "out of scope" for the baseline
-TARGETS = {"in_scope": 0.95, "out_of_scope": 0.90, "cluster": 0.95, "fr": 0.93, "en": 0.93}
+# Held-out targets (issue #15); "fr - en" and the gap are at most these many points.
+TARGETS = {"in_scope": 0.97, "out_of_scope": 0.95, "cluster": 0.97}
+MAX_LANGUAGE_GAP = 0.02
+MAX_OVERFITTING_GAP = 0.02
+METHODS: tuple[tuple[str, Method], ...] = (
+    ("(a) nearest", "nearest"),
+    ("(b) classifier", "classifier"),
+    ("(c) ensemble", "ensemble"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +66,23 @@ class Scores:
     out_of_scope: float  # share of out-of-scope questions rejected
     cluster: float  # share of questions naming or implying a cluster given the right one
     per_language: dict[str, float]  # share of each language's questions handled right
+    overall: float  # share of all questions handled right (intent or rejection)
     errors: list[str]
 
 
 Predict = Callable[[str], tuple[str | None, str | None]]
 
 
-def load_questions(path: Path = QUESTIONS) -> list[Question]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        Question(q["text"], q["lang"], q.get("intent"), q.get("cluster"))
-        for q in data["questions"]
-    ]
+def load_questions(*paths: Path) -> list[Question]:
+    """The questions of every file given (the first development file when none is)."""
+    questions: list[Question] = []
+    for path in paths or (QUESTIONS,):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        questions += [
+            Question(q["text"], q["lang"], q.get("intent"), q.get("cluster"))
+            for q in data["questions"]
+        ]
+    return questions
 
 
 def evaluate(predict: Predict, questions: list[Question]) -> Scores:
@@ -92,12 +115,15 @@ def evaluate(predict: Predict, questions: list[Question]) -> Scores:
         out_of_scope=right_rejection / max(1, len(out_of_scope)),
         cluster=right_cluster / max(1, len(with_cluster)),
         per_language={lang: c[0] / c[1] for lang, c in sorted(per_language.items())},
+        overall=(right_intent + right_rejection) / max(1, len(questions)),
         errors=errors,
     )
 
 
-def matcher_predict(knowledge: KnowledgeBase) -> Predict:
-    matcher = Matcher(knowledge)
+def matcher_predict(knowledge: KnowledgeBase, method: Method = "ensemble") -> Predict:
+    matcher = Matcher(knowledge, method=method)
+    if matcher.method != method:
+        raise SystemExit("the classifier's weights are stale: python -m bot.matching.train")
 
     def predict(text: str) -> tuple[str | None, str | None]:
         match = matcher.match(text)
@@ -140,54 +166,79 @@ def baseline_predict(knowledge: KnowledgeBase) -> Predict:
     return predict
 
 
-def report(title: str, knowledge: KnowledgeBase, questions: list[Question], verbose: bool) -> None:
-    ours = evaluate(matcher_predict(knowledge), questions)
-    baseline = evaluate(baseline_predict(knowledge), questions)
-    in_scope = sum(q.intent is not None for q in questions)
-    print(
-        f"{title}: {len(questions)} questions ({in_scope} in scope, "
-        f"{len(questions) - in_scope} out of scope)"
-    )
-    print(f"  {'figure':<28}{'matcher':>10}{'baseline':>10}{'target':>10}")
-    rows = [
-        ("in-scope top-1 accuracy", ours.in_scope, baseline.in_scope, TARGETS["in_scope"]),
-        (
-            "out-of-scope rejected",
-            ours.out_of_scope,
-            baseline.out_of_scope,
-            TARGETS["out_of_scope"],
-        ),
-        ("cluster accuracy", ours.cluster, baseline.cluster, TARGETS["cluster"]),
-    ]
-    for language in ours.per_language:
-        rows.append(
-            (
-                f"accuracy ({language})",
-                ours.per_language[language],
-                baseline.per_language.get(language, 0.0),
-                TARGETS[language],
-            )
-        )
-    for name, mine, theirs, target in rows:
-        print(f"  {name:<28}{mine:>10.1%}{theirs:>10.1%}{target:>10.0%}")
-    if verbose:
-        print("  matcher errors:")
-        for error in ours.errors:
-            print("    " + error)
-    print()
+def figures(scores: Scores) -> dict[str, float]:
+    """The figures the README and the targets speak of."""
+    result = {
+        "in_scope": scores.in_scope,
+        "out_of_scope": scores.out_of_scope,
+        "cluster": scores.cluster,
+        "overall": scores.overall,
+    }
+    result.update({f"lang_{k}": v for k, v in scores.per_language.items()})
+    result["fr_minus_en"] = scores.per_language.get("fr", 0.0) - scores.per_language.get("en", 0.0)
+    return result
+
+
+ROWS = (
+    ("in scope, top-1", "in_scope"),
+    ("out of scope rejected", "out_of_scope"),
+    ("cluster", "cluster"),
+    ("French", "lang_fr"),
+    ("English", "lang_en"),
+    ("French - English", "fr_minus_en"),
+    ("all questions", "overall"),
+)
 
 
 def main() -> int:
     knowledge = load_knowledge_base()
-    verbose = "-v" in sys.argv
-    report("Development set (used for tuning)", knowledge, load_questions(QUESTIONS), verbose)
-    if "--dev-only" not in sys.argv:
-        report(
-            "Held-out set (never used for tuning)",
-            knowledge,
-            load_questions(HOLDOUT_QUESTIONS),
-            False,
+    development = load_questions(*DEVELOPMENT)
+    held_out = load_questions(HELD_OUT_QUESTIONS)
+    columns: list[tuple[str, Scores, Scores]] = []
+    for title, method in METHODS:
+        predict = matcher_predict(knowledge, method)
+        columns.append((title, evaluate(predict, development), evaluate(predict, held_out)))
+    baseline = baseline_predict(knowledge)
+    columns.append(("rapidfuzz", evaluate(baseline, development), evaluate(baseline, held_out)))
+
+    def counts(questions: list[Question]) -> str:
+        in_scope = sum(q.intent is not None for q in questions)
+        clusters = sum(q.cluster is not None for q in questions)
+        french = sum(q.language == "fr" for q in questions)
+        return (
+            f"{len(questions)} questions: {in_scope} in scope, {len(questions) - in_scope} out"
+            f" of scope, {clusters} naming a cluster, {french} in French"
         )
+
+    examples = {fold(e) for i in knowledge.intents for _lang, e in i.examples.all()}
+    verbatim = sum(fold(q.text) in examples for q in held_out)
+    print(f"Development: {counts(development)}")
+    print(f"Held-out:    {counts(held_out)}; {verbatim} equal a knowledge-base example")
+    print(f"{'':<24}" + "".join(f"{title:>18}" for title, _d, _h in columns) + f"{'target':>9}")
+    print(f"{'':<24}" + f"{'dev  held-out':>18}" * len(columns))
+    for label, key in ROWS:
+        cells = ""
+        for _title, dev, held in columns:
+            d, h = figures(dev)[key], figures(held)[key]
+            cells += f"{d * 100:>9.1f}{h * 100:>9.1f}"
+        target = TARGETS.get(key)
+        note = f"{target:.0%}" if target else ""
+        if key == "fr_minus_en":
+            note = f"±{MAX_LANGUAGE_GAP * 100:.0f}"
+        print(f"{label:<24}{cells}{note:>9}")
+    gaps = ""
+    for _title, dev, held in columns:
+        gaps += f"{(dev.overall - held.overall) * 100:>18.1f}"
+    print(f"{'dev - held-out (all)':<24}{gaps}{f'≤{MAX_OVERFITTING_GAP * 100:.0f}':>9}")
+    if "-v" in sys.argv:
+        print("\nDevelopment misses of the ensemble:")
+        for error in columns[2][1].errors:
+            print("  " + error)
+    if "--held-out-misses" in sys.argv:
+        # Only once the method is chosen: reading these while tuning would spoil the set.
+        print("\nHeld-out misses of the ensemble:")
+        for error in columns[2][2].errors:
+            print("  " + error)
     return 0
 
 

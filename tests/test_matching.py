@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.matching.matcher import CONFIDENT_SCORE, Match, Matcher
+from bot.matching.matcher import CONFIDENT_SCORE, Match, Matcher, Method
 from knowledge.loader import REQUIRED_CLUSTERS, REQUIRED_INTENTS
 from knowledge.model import KnowledgeBase
 from knowledge.text_folding import fold, strip_accents, words
@@ -209,6 +209,26 @@ def test_clear_cut_questions_once_misunderstood(
 
 
 @pytest.mark.parametrize(
+    ("question", "intent", "cluster"),
+    [
+        # Questions new users typed (issue #15), reworded so that none is an example.
+        ("Who funds the clusters, actually?", "funding_and_support", None),
+        ("do I need to be based in Wallonia to join", "eligibility", None),
+        ("so which are the main clusters in Wallonia?", "list_clusters", None),
+        ("what time is it now", None, None),
+        ("ya des subsides ?", "company_subsidies", None),
+        ("can a dutch company join tweed", "eligibility", "tweed"),
+    ],
+)
+def test_questions_strangers_typed(
+    matcher: Matcher, knowledge: KnowledgeBase, question: str, intent: str, cluster: str | None
+) -> None:
+    _assert_not_an_example(knowledge, question)
+    match = matcher.match(question)
+    assert (match.intent, match.cluster) == (intent, cluster)
+
+
+@pytest.mark.parametrize(
     ("question", "pole"),
     [("Is BioWin a cluster?", "biowin"), ("c'est quoi Skywin", "skywin")],
 )
@@ -217,6 +237,37 @@ def test_a_pole_is_not_a_cluster(matcher: Matcher, question: str, pole: str) -> 
     assert match.intent == "cluster_vs_competitiveness"
     assert match.cluster is None
     assert match.competitiveness_cluster == pole
+
+
+@pytest.mark.parametrize(
+    ("question", "cluster"),
+    [
+        # Names in any case and with typos.
+        ("how do I join PLASTIWN?", "plastiwin"),
+        ("twiist c'est quoi", "twist"),
+        ("infopol, vous pouvez m'en dire plus ?", "infopole"),
+        ("Tweed ?", "tweed"),
+        # Named by what they cover (tagline, aliases), not by name.
+        ("cluster énergie environnement développement durable", "tweed"),
+        ("cluster de l'image, du son et du texte numériques", "twist"),
+        ("the plastics industry cluster, what is it?", "plastiwin"),
+        # The name inside a question.
+        ("what does twist stand for", "twist"),
+    ],
+)
+def test_clusters_are_found_by_name_typo_or_description(
+    matcher: Matcher, knowledge: KnowledgeBase, question: str, cluster: str
+) -> None:
+    _assert_not_an_example(knowledge, question)
+    match = matcher.match(question)
+    assert match.cluster == cluster
+    assert match.intent is not None
+
+
+def test_a_pole_named_by_its_field_is_a_pole(matcher: Matcher) -> None:
+    match = matcher.match("le pôle des biotechnologies de la santé, c'est un cluster ?")
+    assert match.intent == "cluster_vs_competitiveness"
+    assert (match.cluster, match.pole) == (None, "biowin")
 
 
 def test_a_cluster_name_alone_asks_about_that_cluster(matcher: Matcher) -> None:
@@ -255,9 +306,17 @@ QUESTIONS = [
 ]
 
 
+@pytest.mark.parametrize("method", ["nearest", "classifier", "ensemble"])
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_alternatives_and_score_are_well_formed(matcher: Matcher, question: str) -> None:
-    _assert_valid(matcher.match(question), question)
+def test_alternatives_and_score_are_well_formed(
+    knowledge: KnowledgeBase, method: Method, question: str
+) -> None:
+    _assert_valid(
+        _MATCHERS.setdefault(method, Matcher(knowledge, method=method)).match(question), question
+    )
+
+
+_MATCHERS: dict[str, Matcher] = {}
 
 
 def test_some_question_offers_alternatives(matcher: Matcher) -> None:
@@ -283,6 +342,18 @@ def test_add_example_takes_effect_at_once(knowledge: KnowledgeBase) -> None:
     assert matcher.match(phrase).intent == "contact_human"
     # Learning one phrase leaves the rest of the matcher as it was.
     assert matcher.match("What is a cluster?").intent == "what_is_a_cluster"
+
+
+def test_a_taught_example_overrides_the_trained_model(knowledge: KnowledgeBase) -> None:
+    matcher = Matcher(knowledge)
+    phrase = "c'est combien la cotisation annuelle chez vous"
+    assert matcher.classifier_in_use
+    assert matcher.match(phrase).intent == "membership_fees"
+    # Staff decide that, for their users, this wording asks for a person.
+    matcher.add_example("contact_human", phrase, "fr")
+    match = matcher.match(phrase)
+    assert match.intent == "contact_human"
+    assert match.confident
 
 
 def test_learned_examples_given_at_construction(knowledge: KnowledgeBase) -> None:

@@ -90,11 +90,13 @@ async def test_typos_are_understood(bot: RunningBot) -> None:
 
 
 async def test_middling_question_gets_did_you_mean_then_the_answer(bot: RunningBot) -> None:
-    [question] = await bot.ask(EN_USER, "the cluster thing, explain", language_code="en")
+    # Middling for the ensemble matcher (issue #15): cluster_info first, what_is_a_cluster among
+    # the guesses.
+    [question] = await bot.ask(EN_USER, "tell me about cluster things", language_code="en")
     assert question.text.startswith("I'm not sure I understood")
-    assert question.callback_data[0] == "i:what_is_a_cluster"
+    assert "i:what_is_a_cluster" in question.callback_data
     assert 2 <= len(question.callback_data) <= 4  # up to three guesses and the menu
-    [answer] = await bot.press(EN_USER, question.callback_data[0], language_code="en")
+    [answer] = await bot.press(EN_USER, "i:what_is_a_cluster", language_code="en")
     assert "Source:" in answer.text
     assert "company network" in answer.text or "business network" in answer.text
 

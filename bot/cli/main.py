@@ -4,6 +4,7 @@ wallonia-bot run            the assistant on Telegram (terminal chat when no tok
 wallonia-bot chat           the assistant in the terminal, on the same engine and database
 wallonia-bot match          one question per stdin line -> one JSON object per stdout line
 wallonia-bot kb check       validate the knowledge base and the matcher's view of it
+wallonia-bot kb train       retrain the intent classifier from the knowledge base (dev extra)
 wallonia-bot kb dump        the knowledge base as JSON
 """
 
@@ -80,6 +81,12 @@ def command_kb_check(directory: Path, stdout: TextIO) -> int:
     for problem in content:
         stdout.write(f"knowledge/{problem}\n")
     examples = sum(len(i.examples.fr) + len(i.examples.en) for i in knowledge.intents)
+    if not matcher.classifier_in_use:
+        misrouted += 1
+        stdout.write(
+            "bot/matching/intent_weights.json: trained on another knowledge base; "
+            "run `wallonia-bot kb train`\n"
+        )
     stdout.write(
         f"{len(knowledge.intents)} intents, {examples} examples, {len(knowledge.clusters)} "
         f"clusters, {len(knowledge.competitiveness_clusters)} competitiveness clusters; "
@@ -219,6 +226,9 @@ def _parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="KB_COMMAND")
     kb_commands.add_parser("check", help="validate the knowledge base")
     kb_commands.add_parser("dump", help="print the knowledge base as JSON")
+    kb_commands.add_parser(
+        "train", help="retrain the intent classifier (needs the dev extra: scikit-learn)"
+    )
     learned = kb_commands.add_parser("learned", help="examples staff taught the matcher")
     learned.add_argument(
         "--export", action="store_true", required=True, help="print them as YAML for intents.yaml"
@@ -240,6 +250,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arguments.command == "kb":
             if arguments.kb_command == "check":
                 return command_kb_check(directory, sys.stdout)
+            if arguments.kb_command == "train":
+                from bot.matching.train import main as train  # scikit-learn: dev extra only
+
+                return train([str(directory)])
             if arguments.kb_command == "learned":
                 from bot.staff.learned_export import run_learned_export_command
 

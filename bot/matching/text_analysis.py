@@ -1,0 +1,170 @@
+"""A question as the scorers see it: corrected words, names of clusters and pôles set apart.
+
+1. fold the text and expand chat shorthand (`normalisation`);
+2. correct typos word by word against the knowledge base's own vocabulary (rapidfuzz, optimal
+   string alignment distance, tighter for short words so "tweet" does not become "tweed" while
+   "plastiwn" still becomes "plastiwin");
+3. replace the names of clusters and pôles by placeholder words, so that "how do I join
+   PLASTIWIN?" and "how do I join TWIST?" look alike to the intent scorers while the cluster is
+   carried separately;
+4. count the words only one language uses, to tell the question's language.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.matching.entities import CLUSTER_TOKEN, EntityDetector
+from bot.matching.normalisation import (
+    ENGLISH_STOP_WORDS,
+    FRENCH_LETTERS,
+    FRENCH_STOP_WORDS,
+    STOP_WORDS,
+    singular,
+    stem,
+    text_words,
+)
+from knowledge.model import KnowledgeBase, Language
+
+# Typo corrections already worked out; bounded, as every distinct unknown word adds one.
+TYPO_CACHE_SIZE = 10_000
+MIN_TYPO_LENGTH = 4
+
+
+@dataclass(slots=True)
+class Analysis:
+    """One question, analysed."""
+
+    tokens: list[str]  # every corrected word, names replaced by placeholders (classifier)
+    stems: list[str]  # content words' stems, names replaced by placeholders (nearest example)
+    known: list[bool]  # per stem: is it a word of the knowledge base?
+    clusters: list[str]
+    poles: list[str]
+    words: list[str]  # corrected singular content words, for names and sector keywords
+    described: str | None  # a cluster described ("the image and sound cluster"), maybe named
+    french_votes: float
+    english_votes: float
+
+    def language(self, fallback: Language) -> Language:
+        if self.french_votes > self.english_votes:
+            return "fr"
+        if self.english_votes > self.french_votes:
+            return "en"
+        return fallback
+
+
+def _max_edits(word: str) -> int:
+    # Short words tolerate one slip, long ones two: "clustr", "advantges", "plastiwn".
+    return 1 if len(word) < 9 else 2
+
+
+class Analyser:
+    """Analyses questions against one knowledge base's vocabulary and names."""
+
+    def __init__(self, knowledge: KnowledgeBase, examples: Iterable[tuple[str, Language]]) -> None:
+        self.entities = EntityDetector(knowledge)
+        languages: dict[str, set[str]] = defaultdict(set)
+        for text, language in examples:
+            for word in text_words(text):
+                languages[word].add(language)
+        for cluster in knowledge.clusters:
+            for language, text in cluster.aliases.all() + cluster.keywords.all():
+                for word in text_words(text):
+                    languages[word].add(language)
+            for text in (cluster.name, cluster.tagline.fr, cluster.tagline.en):
+                for word in text_words(text):
+                    languages[word].update(("fr", "en"))
+        for pole in knowledge.competitiveness_clusters:
+            for text in (pole.name, *pole.aliases.fr, *pole.aliases.en):
+                for word in text_words(text):
+                    languages[word].update(("fr", "en"))
+        # A word used by one language only tells the question's language.
+        self._word_language: dict[str, str] = {
+            w: next(iter(langs)) for w, langs in languages.items() if len(langs) == 1
+        }
+        for word in FRENCH_STOP_WORDS - ENGLISH_STOP_WORDS:
+            self._word_language[word] = "fr"
+        for word in ENGLISH_STOP_WORDS - FRENCH_STOP_WORDS:
+            self._word_language[word] = "en"
+        self.vocabulary = frozenset(set(languages) - STOP_WORDS)
+        self._by_first_letter: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self.vocabulary):
+            self._by_first_letter[word[0]].append(word)
+        self._correct = lru_cache(maxsize=TYPO_CACHE_SIZE)(self._correct_uncached)
+
+    def _correct_uncached(self, word: str) -> str | None:
+        candidates = self._by_first_letter.get(word[0])
+        if not candidates:
+            return None
+        found = process.extractOne(
+            word, candidates, scorer=OSA.distance, score_cutoff=_max_edits(word)
+        )
+        return found[0] if found else None
+
+    def analyse(self, text: str) -> Analysis:
+        french = float(sum(1 for ch in text if ch in FRENCH_LETTERS))
+        english = 0.0
+        known: list[bool] = []
+        words: list[str] = []
+        # (position in `words` or -1 for a stop word, the word as corrected)
+        sequence: list[tuple[int, str]] = []
+        for word in text_words(text):
+            language = self._word_language.get(word)
+            if language == "fr":
+                french += 1
+            elif language == "en":
+                english += 1
+            if word in STOP_WORDS or (len(word) == 1 and not word.isdigit()):
+                sequence.append((-1, word))
+                continue
+            is_known = word in self.vocabulary or word.isdigit()
+            if not is_known and len(word) >= MIN_TYPO_LENGTH:
+                fixed = self._correct(word)
+                if fixed is not None:
+                    word, is_known = fixed, True
+            sequence.append((len(words), word))
+            words.append(singular(word))
+            known.append(is_known)
+
+        clusters: list[str] = []
+        poles: list[str] = []
+        stems: list[str] = []
+        out_known: list[bool] = []
+        # Where each content word goes: an entity's placeholder, or itself.
+        replaced: dict[int, str | None] = {}
+        i = 0
+        while i < len(words):
+            entity = self.entities.at(words, i)
+            if entity is not None:
+                (clusters if entity.token == CLUSTER_TOKEN else poles).append(entity.entity_id)
+                stems.append(entity.token)
+                out_known.append(True)
+                replaced[i] = entity.token
+                for j in range(i + 1, i + entity.length):
+                    replaced[j] = None
+                i += entity.length
+                continue
+            stems.append(stem(words[i]))
+            out_known.append(known[i])
+            i += 1
+        described: str | None = None
+        entity = self.entities.by_description(words)
+        if entity is not None and entity.token == CLUSTER_TOKEN:
+            described = entity.entity_id
+        elif entity is not None and not clusters and not poles:
+            poles.append(entity.entity_id)
+        tokens: list[str] = []
+        for position, word in sequence:
+            if position < 0 or position not in replaced:
+                tokens.append(word)
+            elif replaced[position] is not None:
+                tokens.append(replaced[position] or "")
+        return Analysis(
+            tokens, stems, out_known, clusters, poles, words, described, french, english
+        )
