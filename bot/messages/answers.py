@@ -23,6 +23,18 @@ from knowledge.model import (
     Language,
 )
 
+# Practical questions whose honest answer is often "the sources do not say": a person may know.
+ASK_A_PERSON = frozenset(
+    {
+        "membership_fees",
+        "events",
+        "multiple_clusters",
+        "company_subsidies",
+        "working_language",
+        "response_time",
+    }
+)
+
 __all__ = ["CONTEXTUAL_INTENTS", "AnswerBuilder", "short_part", "tagged"]
 
 
@@ -67,6 +79,8 @@ class AnswerBuilder(ClusterAnswers):
                 for i in intents
             ]
         )
+        # Unsure of the question: a person may be the better answer.
+        builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
         builder.buttons(Button(self._t(language, "menu.main"), "m"))
         return tagged(builder.build(), "did_you_mean")
 
@@ -100,6 +114,8 @@ class AnswerBuilder(ClusterAnswers):
         if intent.id in ("cluster_info", "cluster_contact", "cluster_members") and cluster is None:
             self._cluster_buttons(builder, list(self._kb.clusters))
         builder.button_column([self.intent_button(language, r, None) for r in intent.related])
+        if intent.id in ASK_A_PERSON:
+            builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
         if intent.details is not None and not detailed:
             suffix = f":{cluster.id}" if cluster is not None else ""
             self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}{suffix}")
