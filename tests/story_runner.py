@@ -173,6 +173,24 @@ def check(
     return failures
 
 
+async def play_step(
+    dialogue: Dialogue,
+    user: UserRef,
+    state: ConversationState,
+    step: StoryStep,
+    previous: list[Reply],
+) -> list[Reply] | None:
+    """One step as the user takes it: a button under `previous` (None when it is not there),
+    a command, or a text."""
+    if step.press is not None:
+        data = press_data(step.press, previous)
+        return None if data is None else await dialogue.on_action(user, state, data)
+    if step.user is not None and re.match(r"/[a-z]", step.user):
+        command, _, argument = step.user[1:].partition(" ")
+        return await dialogue.on_command(user, state, command.lower(), argument)
+    return await dialogue.on_text(user, state, step.user)
+
+
 async def run_story(dialogue: Dialogue, story: Story, user_id: int) -> list[TurnResult]:
     """Play one story as a new user; one result per step."""
     user = UserRef(user_id, story.lang)
@@ -184,18 +202,12 @@ async def run_story(dialogue: Dialogue, story: Story, user_id: int) -> list[Turn
         before = len(await leads.for_user(user_id))
         result = TurnResult(story.id, story.part, story.lang, step.user or f"[{step.press}]")
         answers_before = state.join.answers.to_dict() if state.join else {}
-        if step.press is not None:
-            data = press_data(step.press, previous)
-            if data is None:
-                result.failures.append(f"no {step.press!r} button under the last reply")
-                results.append(result)
-                continue
-            replies = await dialogue.on_action(user, state, data)
-        elif step.user is not None and re.match(r"/[a-z]", step.user):
-            command, _, argument = step.user[1:].partition(" ")
-            replies = await dialogue.on_command(user, state, command.lower(), argument)
-        else:
-            replies = await dialogue.on_text(user, state, step.user)
+        played = await play_step(dialogue, user, state, step, previous)
+        if played is None:
+            result.failures.append(f"no {step.press!r} button under the last reply")
+            results.append(result)
+            continue
+        replies = played
         stored = len(await leads.for_user(user_id)) - before
         result.failures = check(step.expect, story.lang, replies, state, stored)
         if step.user and state.join is not None and reads_as_question(step.user):

@@ -18,6 +18,7 @@ from bot.conversation.dialogue import Dialogue, UserRef
 from bot.conversation.state import ConversationState
 from bot.matching.matcher import Matcher
 from bot.messages.catalogue import Catalogue
+from bot.messages.reply import Reply
 from bot.services import build_dialogue
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -31,6 +32,7 @@ from tests.story_runner import (
     comparable,
     figures,
     load_stories,
+    play_step,
     run_story,
 )
 
@@ -102,21 +104,14 @@ async def _telegram_transcript(
 async def _engine_transcript(dialogue: Dialogue, story: Story, user_id: int) -> list[list[str]]:
     user = UserRef(user_id, story.lang)
     state = ConversationState()
-    shown: list[str] = []
+    previous: list[Reply] = []
     transcript = []
     for step in story.steps:
-        if step.press is not None:
-            data = choose_button(step.press, shown)
-            if data is None:
-                transcript.append([f"no {step.press} button"])
-                continue
-            replies = await dialogue.on_action(user, state, data)
-        elif step.user is not None and re.match(r"/[a-z]", step.user):
-            command, _, argument = step.user[1:].partition(" ")
-            replies = await dialogue.on_command(user, state, command.lower(), argument)
-        else:
-            replies = await dialogue.on_text(user, state, step.user)
-        shown = [b.action for r in replies for row in r.buttons for b in row]
+        played = await play_step(dialogue, user, state, step, previous)
+        if played is None:
+            transcript.append([f"no {step.press} button"])
+            continue
+        replies = previous = played
         transcript.append(
             [
                 comparable(r.plain_text())

@@ -31,12 +31,15 @@ from bot.conversation.actions import (
 )
 from bot.conversation.commands import Commands
 from bot.conversation.follow_ups import ATTRIBUTE_OF_INTENT, FollowUps
+from bot.conversation.join_buttons import JoinButtons
 from bot.conversation.join_flow import JoinFlow
 from bot.conversation.language import UserLanguage
 from bot.conversation.message_cues import (
+    asks_for_a_person,
     asks_if_it_fits,
     asks_which_cluster,
     asks_why,
+    describes_own_activity,
     is_back,
     is_cancel,
     reads_as_correction,
@@ -107,6 +110,7 @@ class Dialogue:
         self.understanding = Understanding(knowledge, matcher, join_flow)
         self.languages = UserLanguage(preferences, default_language)
         self.follow_ups = FollowUps(knowledge, matcher, self.answers)
+        self.join_buttons = JoinButtons(join_flow, self.answers)
         self.commands = Commands(self, privacy)
         self.handoff = handoff
 
@@ -225,6 +229,10 @@ class Dialogue:
         state.subject.age += 1
         state.about(cluster=match.cluster, pole=match.competitiveness_cluster)
         intent = match.intent if match.confident else None
+        if describes_own_activity(text) and self.matcher.recommend(text):
+            state.activity = text  # kept for "which cluster fits us?" later, whatever is asked now
+        if intent is None and asks_for_a_person(text):
+            intent = "contact_human"  # "jpeux parler a qqn ?": a person, whoever's team
         if not in_form and (intent == "request_status" or about_my_request(text)):
             change = reads_as_correction(text) or "modif" in fold(text)
             replies = await self.requests.status(user.id, state, text, language, change=change)
@@ -244,17 +252,24 @@ class Dialogue:
             )
         if state.awaiting_activity and not in_form:
             state.awaiting_activity = False
-            if self.matcher.recommend(text) or match.intent in (None, "recommend_cluster"):
+            if self.matcher.recommend(text) or intent in (None, "recommend_cluster"):
                 return [self.follow_ups.recommend(state, language, text, match.cluster)]
         follow_up = self.follow_ups.attribute(state, text, match, language)
         if follow_up is not None:
             return [follow_up]
-        if asks_if_it_fits(text) and state.activity and state.last_cluster and not in_form:
+        fits_question = asks_if_it_fits(text) and intent in (
+            None,
+            "recommend_cluster",
+            "cluster_info",
+        )
+        if fits_question and state.activity and state.last_cluster and not in_form:
             return [self.follow_ups.recommend(state, language, text, state.last_cluster)]
         # An activity told unasked ("je suis dans une PME de plasturgie à Charleroi") gets the
         # clusters that fit it rather than a refusal.
         described = (
-            intent is None and not reads_as_question(text) and bool(self.matcher.recommend(text))
+            intent is None
+            and not reads_as_question(text)
+            and (describes_own_activity(text) or bool(self.matcher.recommend(text)))
         )
         if intent is None and not asks_which_cluster(text) and not described:
             return await self._not_answered(user, state, language, match, text)
@@ -339,7 +354,7 @@ class Dialogue:
             return handed_off or [self.answer_intent(state, language, "contact_human", None)]
         match parse_action(data):
             case JoinAction() as action:
-                return await self._join_action(user, state, language, action)
+                return await self.join_buttons.press(user.id, state, language, action)
             case Forget(confirmed):
                 return await self.commands.forget(user, state, language, confirmed=confirmed)
             case ShowMenu():
@@ -367,42 +382,8 @@ class Dialogue:
                 )
             case CorrectRequest(reference):
                 replies = await self.requests.ask_correction(user.id, state, reference, language)
-                return replies or self._stale(state, language)
-        return self._stale(state, language)
-
-    def _stale(self, state: ConversationState, language: Language) -> list[Reply]:
-        """A stale or forged button: inside the form, where the user is; else the menu."""
-        request = state.join
-        if request is not None and not self.join_flow.is_idle(request):
-            notice = self.answers.notice(language, "stale_button_flow")
-            return [notice, self.join_flow.prompt(request, language)]
-        return [self.answers.stale(language)]
-
-    async def _join_action(
-        self, user: UserRef, state: ConversationState, language: Language, action: JoinAction
-    ) -> list[Reply]:
-        if action.kind == "jok":
-            finished, replies = await self.join_flow.confirm(
-                state.join, action.value, language, user.id
-            )
-            if finished:
-                state.join = None
-            return replies or self._stale(state, language)
-        request = state.join
-        if request is None or self.join_flow.is_idle(request):
-            state.join = None
-            return [self.answers.stale(language)]
-        if action.kind == "jx":
-            state.join = None
-            return [self.answers.cancelled(language, True)]
-        replies = await self.join_flow.on_action(request, action, language)
-        if not replies:
-            # A button from an earlier step: say so, and ask the current question again.
-            return [
-                self.answers.notice(language, "stale_button_flow"),
-                self.join_flow.prompt(request, language),
-            ]
-        return replies
+                return replies or self.join_buttons.stale(state, language)
+        return self.join_buttons.stale(state, language)
 
     def start_join(
         self, state: ConversationState, language: Language, cluster_id: str | None

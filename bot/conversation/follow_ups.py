@@ -4,7 +4,12 @@ autre ?"), and one attribute of the cluster under discussion ("site web ?", "mem
 
 from __future__ import annotations
 
-from bot.conversation.message_cues import asks_for_website, attribute_asked, words
+from bot.conversation.message_cues import (
+    asks_for_website,
+    attribute_asked,
+    describes_own_activity,
+    words,
+)
 from bot.conversation.state import ConversationState
 from bot.matching.matcher import Match, Matcher
 from bot.messages.answers import AnswerBuilder
@@ -55,7 +60,9 @@ class FollowUps:
             state.activity = text
         elif state.activity:
             fits = self._matcher.recommend(state.activity)
-        if not fits and asked is None:
+        if not fits and asked is None and not describes_own_activity(text):
+            # No activity to go on: ask for one (an activity described that fits no cluster's
+            # keywords gets all the clusters instead, below, rather than the same question).
             state.awaiting_activity = True
             state.subject.intent = "recommend_cluster"
             intent = self._kb.intent("recommend_cluster")

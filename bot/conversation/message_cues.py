@@ -161,6 +161,11 @@ _WHICH_CLUSTER = (
     "or something else",
     "best fit",
     "fits best",
+    "the best",
+    "most appropriate",
+    "most suitable",
+    "le plus adapte",
+    "le mieu",
     "le mieux",
     "correspond le mieux",
 )
@@ -195,6 +200,84 @@ _FITS_PHRASES = (
 def asks_if_it_fits(text: str) -> bool:
     """Whether the cluster discussed suits us: "c bien pour nous ?", "is it right for me?"."""
     return reads_as_question(text) and phrase_in(words(text), _FITS_PHRASES)
+
+
+_OWN_ACTIVITY = (
+    "we make",
+    "we do",
+    "we produce",
+    "we build",
+    "we develop",
+    "we sell",
+    "we design",
+    "we are a",
+    "we re a",
+    "i run",
+    "i own",
+    "i represent",
+    "we specialise",
+    "we specialize",
+    "specialising in",
+    "specializing in",
+    "specialisee dans",
+    "specialises dans",
+    "our company",
+    "my company",
+    "nous fabriquons",
+    "nous faisons",
+    "nous produisons",
+    "nous developpons",
+    "nous sommes une",
+    "on fait",
+    "on fabrique",
+    "on produit",
+    "on developpe",
+    "je fais",
+    "je fabrique",
+    "j ai une",
+    "jai une",
+    "notre entreprise",
+    "notre societe",
+    "ma societe",
+    "mon entreprise",
+    "ma boite",
+)
+
+
+def describes_own_activity(text: str) -> bool:
+    """The user telling what their company does ("we make bio-based packaging"): our domain,
+    since that is how a cluster is recommended, even when no cluster's keyword is in it."""
+    statements = [s for s in re.split(r"(?<=[.!?])\s+", text) if not reads_as_question(s)]
+    return any(phrase_in(words(s)[:8], _OWN_ACTIVITY) for s in statements)
+
+
+_A_PERSON = (
+    "parler a quelqu",
+    "parler a qqn",
+    "parler a qq",
+    "parler a un humain",
+    "parler a une personne",
+    "parler a un conseiller",
+    "parler avec quelqu",
+    "parler avec qqn",
+    "mettre en contact",
+    "mettre en relation",
+    "talk to someone",
+    "talk to somebody",
+    "talk to a human",
+    "talk to a person",
+    "speak to someone",
+    "speak with someone",
+    "speak to a person",
+    "put me in touch",
+    "real person",
+    "vraie personne",
+)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """ "jpeux parler a qqn ?", "put me in touch with someone": a person, whoever's team."""
+    return phrase_in(words(text), _A_PERSON)
 
 
 def reads_as_follow_up(text: str) -> bool:
@@ -265,7 +348,8 @@ _ATTRIBUTE_PHRASES = {
         "address",
         "bureaux",
         "offices",
-        "based",
+        "based in",
+        "located",
     ),
 }
 

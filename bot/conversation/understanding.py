@@ -52,11 +52,30 @@ class Understanding:
         "sorry, do you speak english? what is a cluster?" asks what a cluster is."""
         whole = self._matcher.match(text, fallback_language=language)
         sentences = [s for s in _SENTENCE.split(text) if len(words(s)) >= 2]
-        if whole.confident or len(sentences) < 2:
+        # "Thank you. Which cluster fits us?": manners around a question do not hide it.
+        settled = whole.confident and whole.intent not in SMALL_TALK
+        if len(sentences) < 2:
             return whole
-        parts = [self._matcher.match(s, fallback_language=language) for s in sentences]
-        best = max(parts, key=lambda m: (m.confident, m.intent not in SMALL_TALK, m.score))
-        return best if best.confident else whole
+        # "I represent a Canadian firm (...). Could you tell me whether (...)?": one question
+        # among statements is what to answer.
+        questions = [s for s in sentences if reads_as_question(s)]
+        if len(questions) == 1:
+            asked = self._matcher.match(questions[0], fallback_language=language)
+            if asked.confident or asked.intent is not None or not settled:
+                return asked
+        if settled:
+            return whole
+        parts = [(self._matcher.match(s, fallback_language=language), s) for s in sentences]
+        match, _sentence = max(
+            parts,
+            key=lambda p: (
+                p[0].confident,
+                p[0].intent not in SMALL_TALK,
+                reads_as_question(p[1]),  # the question, not the introduction before it
+                p[0].score,
+            ),
+        )
+        return match if match.confident else whole
 
     def in_context(self, state: ConversationState, text: str, match: Match) -> Match:
         """A follow-up ("and the difference with a cluster?") keeps the topic of the last

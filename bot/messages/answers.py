@@ -80,7 +80,8 @@ class AnswerBuilder(ClusterAnswers):
             ]
         )
         # Unsure of the question: a person may be the better answer.
-        builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
+        if "contact_human" not in intents:
+            builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
         builder.buttons(Button(self._t(language, "menu.main"), "m"))
         return tagged(builder.build(), "did_you_mean")
 
@@ -114,7 +115,7 @@ class AnswerBuilder(ClusterAnswers):
         if intent.id in ("cluster_info", "cluster_contact", "cluster_members") and cluster is None:
             self._cluster_buttons(builder, list(self._kb.clusters))
         builder.button_column([self.intent_button(language, r, None) for r in intent.related])
-        if intent.id in ASK_A_PERSON:
+        if intent.id in ASK_A_PERSON and "contact_human" not in intent.related:
             builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
         if intent.details is not None and not detailed:
             suffix = f":{cluster.id}" if cluster is not None else ""

@@ -138,7 +138,7 @@ class ClusterAnswers(AnswerBase):
         if not fits:
             builder.paragraph(self._t(language, "recommend.none"))
             self._cluster_buttons(builder, list(self._kb.clusters))
-            return builder.build()
+            return tagged(builder.build(), "recommend_cluster")
         best = self._kb.cluster(fits[0].cluster_id)
         builder.paragraph(
             self._t(language, "recommend.best", name=best.name, tagline=best.tagline[language])
