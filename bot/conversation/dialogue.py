@@ -32,6 +32,7 @@ from bot.conversation.actions import (
 from bot.conversation.commands import Commands
 from bot.conversation.follow_ups import ATTRIBUTE_OF_INTENT, FollowUps
 from bot.conversation.join_buttons import JoinButtons
+from bot.conversation.join_corrections import JoinCorrections
 from bot.conversation.join_flow import JoinFlow
 from bot.conversation.language import UserLanguage
 from bot.conversation.message_cues import (
@@ -55,7 +56,12 @@ from bot.conversation.ports import (
     UnansweredQuestions,
     UserRef,
 )
-from bot.conversation.request_cues import about_my_request, field_to_change, wants_to_join
+from bot.conversation.request_cues import (
+    about_my_request,
+    corrected_value,
+    field_to_change,
+    wants_to_join,
+)
 from bot.conversation.request_followup import RequestCorrected, RequestFollowUp
 from bot.conversation.state import ConversationState, JoinRequest, Step
 from bot.conversation.understanding import Understanding
@@ -111,6 +117,7 @@ class Dialogue:
         self.languages = UserLanguage(preferences, default_language)
         self.follow_ups = FollowUps(knowledge, matcher, self.answers)
         self.join_buttons = JoinButtons(join_flow, self.answers)
+        self.join_corrections = JoinCorrections(knowledge, join_flow)
         self.commands = Commands(self, privacy)
         self.handoff = handoff
 
@@ -193,12 +200,14 @@ class Dialogue:
             if chosen is not None and request.step is Step.CLUSTER:
                 return await self.join_flow.on_action(request, JoinAction("jc", chosen), language)
             if chosen is not None and chosen != request.answers.cluster:
-                return self.join_flow.change_cluster(request, chosen, language)
+                return self.join_corrections.change_cluster(request, chosen, language)
         if asks_why(text) and not (match.confident and match.intent not in (None, "privacy")):
-            return self.join_flow.why_asked(request, language, text)
+            return self.join_corrections.why_asked(request, language, text)
         field = field_to_change(text)
+        if field == "contact_name" and not request.answers.contact_name:
+            field = "company_name"  # "wrong name" before any contact name: the company's
         if field is not None:
-            return self.join_flow.change_answer(request, field, language)
+            return self.join_corrections.correct(request, field, corrected_value(text), language)
         if self.join_flow.skips(request, text):
             return await self.join_flow.on_action(request, JoinAction("js"), language)
         if self.understanding.is_interjection(request, text, match):
@@ -206,7 +215,7 @@ class Dialogue:
                 # A question we cannot place, asked at this step, is about this step
                 # ("c'est quoi le numéro BCE ?"): never "not about clusters" here.
                 language = self.languages.follow(user, state, text, match)
-                return self.join_flow.why_asked(request, language, text)
+                return self.join_corrections.why_asked(request, language, text)
             self.join_flow.touch(request)
             # A question is evidence of the user's language; a name or an e-mail is not.
             language = self.languages.follow(user, state, text, match)

@@ -27,7 +27,7 @@ from bot.conversation.join_prompts import (
 )
 from bot.conversation.join_submission import JoinSubmission, LeadCreated
 from bot.conversation.message_cues import words
-from bot.conversation.request_cues import field_named, means_skip
+from bot.conversation.request_cues import means_skip
 from bot.conversation.state import JoinRequest, Step
 from bot.conversation.typed_answers import NO, YES, typed_choice
 from bot.leads.model import CompanyType, Location
@@ -307,34 +307,6 @@ class JoinFlow:
         builder.buttons(Button(self._t(language, "join.other_cluster"), "jc:!"))
         builder.buttons(Button(self._t(language, "join.cancel"), "jx"))
         return [builder.build()]
-
-    # -- corrections ----------------------------------------------------------------------------
-
-    def change_cluster(self, request: JoinRequest, cluster_id: str, language: Language) -> Replies:
-        """A change of cluster at any step ("non pas twist, cap 2020"); the step stays."""
-        self.touch(request)
-        request.answers.cluster = cluster_id
-        name = self._kb.cluster(cluster_id).name
-        notice = ReplyBuilder().paragraph(self._t(language, "join.changed_cluster", name=name))
-        return [notice.build(), self.prompt(request, language)]
-
-    def change_answer(self, request: JoinRequest, field: str, language: Language) -> Replies:
-        """Change an earlier answer mid-form ("changer le nom de la boite"), then come back."""
-        step = STEP_OF_FIELD[field]
-        if step is request.step:
-            return [self.prompt(request, language)]
-        self.touch(request)
-        if request.step not in (Step.SUMMARY, Step.EDIT, Step.CONSENT):
-            request.return_to = request.step
-        request.editing = True
-        request.go(step)
-        return [self.prompt(request, language)]
-
-    def why_asked(self, request: JoinRequest, language: Language, text: str = "") -> Replies:
-        """Why an answer is asked ("why do you need my phone?"), then the step again."""
-        field = field_named(text) or FIELD_OF_STEP.get(request.step, "other")
-        notice = ReplyBuilder().paragraph(self._t(language, f"join.why.{field}"))
-        return [notice.build(), self.prompt(request, language)]
 
     # -- buttons --------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.conversation.message_cues import near, phrase_in, words
+from bot.conversation.message_cues import near, phrase_in, reads_as_question, words
 
 _WANT = (
     "je veux",
@@ -54,10 +54,31 @@ _JOIN_NOW = (
 )
 
 
+# Said as an order, not asked: "join that one", but "how do I join it?" is a question.
+_JOIN_ORDERS = (
+    "join that one",
+    "join this one",
+    "join that cluster",
+    "join it",
+    "join them",
+    "count me in",
+    "sign up",
+    "go for it",
+    "rejoindre celui",
+    "adherer a celui",
+    "inscrire a celui",
+    "je le prends",
+    "on y va",
+    "allons y",
+)
+
+
 def wants_to_join(text: str) -> bool:
     """A wish to join now: "je veux adhérer", "je souhaite faire une demande", "sign me up"."""
     found = words(text)
     if phrase_in(found, _JOIN_NOW):
+        return True
+    if phrase_in(found, _JOIN_ORDERS) and not reads_as_question(text):
         return True
     return phrase_in(found, _WANT) and any(near(w, _JOIN_WORDS) for w in found)
 
@@ -145,8 +166,20 @@ _COMPANY_NAME_PHRASES = (
     "business name",
 )
 _CHANGE_WORDS = frozenset(
-    "changer change modifier modifie corriger corrige correct edit update remplacer".split()
+    "changer change modifier modifie corriger corrige correct edit update remplacer wrong"
+    " trompe trompee erreur mistake typo faute".split()
 )
+# "…, it's GreenSeats SRL", "… c'est jean@acme.be": the new value, after the correction.
+_NEW_VALUE = re.compile(
+    r"(?:\bit'?s|\bit is|\bc'?est|\bshould be|\bdevrait être|\bplutôt|:)\s+(.+?)[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
+def corrected_value(text: str) -> str | None:
+    """The value a correction gives ("sorry, wrong name, it's GreenSeats SRL"), if any."""
+    found = _NEW_VALUE.search(text)
+    return found.group(1).strip() if found else None
 
 
 def field_named(text: str) -> str | None:
