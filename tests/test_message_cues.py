@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from bot.conversation.message_cues import (
-    asks_which_cluster,
     asks_why,
     has_domain_words,
     is_back,
@@ -16,6 +15,7 @@ from bot.conversation.message_cues import (
     written_language,
 )
 from bot.conversation.request_cues import about_my_request, lead_reference, wants_to_join
+from bot.conversation.subject_cues import asks_which_cluster
 
 
 @pytest.mark.parametrize(

@@ -36,11 +36,7 @@ from bot.conversation.join_corrections import JoinCorrections
 from bot.conversation.join_flow import JoinFlow
 from bot.conversation.language import UserLanguage
 from bot.conversation.message_cues import (
-    asks_for_a_person,
-    asks_if_it_fits,
-    asks_which_cluster,
     asks_why,
-    describes_own_activity,
     is_back,
     is_cancel,
     reads_as_correction,
@@ -64,6 +60,13 @@ from bot.conversation.request_cues import (
 )
 from bot.conversation.request_followup import RequestCorrected, RequestFollowUp
 from bot.conversation.state import ConversationState, JoinRequest, Step
+from bot.conversation.subject_cues import (
+    asks_for_a_person,
+    asks_if_it_fits,
+    asks_which_cluster,
+    describes_own_activity,
+    small_talk,
+)
 from bot.conversation.understanding import Understanding
 from bot.handoff.hook import NO_HANDOFF, HandoffHook
 from bot.matching.matcher import Match, Matcher
@@ -242,6 +245,8 @@ class Dialogue:
             state.activity = text  # kept for "which cluster fits us?" later, whatever is asked now
         if intent is None and asks_for_a_person(text):
             intent = "contact_human"  # "jpeux parler a qqn ?": a person, whoever's team
+        if intent is None and match.intent is None:
+            intent = small_talk(text)  # "Merci pour ces informations, au revoir."
         if not in_form and (intent == "request_status" or about_my_request(text)):
             change = reads_as_correction(text) or "modif" in fold(text)
             replies = await self.requests.status(user.id, state, text, language, change=change)

@@ -4,13 +4,9 @@ autre ?"), and one attribute of the cluster under discussion ("site web ?", "mem
 
 from __future__ import annotations
 
-from bot.conversation.message_cues import (
-    asks_for_website,
-    attribute_asked,
-    describes_own_activity,
-    words,
-)
+from bot.conversation.message_cues import words
 from bot.conversation.state import ConversationState
+from bot.conversation.subject_cues import asks_for_website, attribute_asked, describes_own_activity
 from bot.matching.matcher import Match, Matcher
 from bot.messages.answers import AnswerBuilder
 from bot.messages.reply import Reply

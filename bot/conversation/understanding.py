@@ -83,6 +83,8 @@ class Understanding:
         topic = state.subject.intent
         if (
             topic is not None
+            and topic not in SMALL_TALK  # "merci bcp" after "au revoir" is thanks, not a topic
+            and match.intent not in SMALL_TALK
             and state.subject.age < SUBJECT_TURNS
             and match.intent != topic
             and topic in match.alternatives[:2]

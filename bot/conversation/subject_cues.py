@@ -1,0 +1,233 @@
+"""What a question is about beyond its topic: which cluster fits us, one attribute of a
+cluster, a person to talk to, our own activity told in passing, and plain thanks or goodbye."""
+
+from __future__ import annotations
+
+import re
+
+from bot.conversation.message_cues import phrase_in, reads_as_question, words
+
+_WHICH_CLUSTER = (
+    "quel cluster",
+    "kel cluster",
+    "quel pole",
+    "dans quel",
+    "lequel",
+    "laquelle",
+    "ou un autre",
+    "ou bien",
+    "which cluster",
+    "what cluster",
+    "which one",
+    "or another",
+    "or something else",
+    "best fit",
+    "fits best",
+    "the best",
+    "most appropriate",
+    "most suitable",
+    "le plus adapte",
+    "le mieu",
+    "le mieux",
+    "correspond le mieux",
+)
+
+
+def asks_which_cluster(text: str) -> bool:
+    """Which cluster fits: "ça irait dans quel cluster ?", "plutôt TWEED ou un autre ?"."""
+    return phrase_in(words(text), _WHICH_CLUSTER)
+
+
+_FITS_PHRASES = (
+    "pour nous",
+    "pour moi",
+    "for us",
+    "for me",
+    "worth it",
+    "vaut le coup",
+    "good for",
+    "right for",
+    "suitable",
+    "adapte",
+    "interessant pour",
+    "fait pour",
+)
+
+
+def asks_if_it_fits(text: str) -> bool:
+    """Whether the cluster discussed suits us: "c bien pour nous ?", "is it right for me?"."""
+    return reads_as_question(text) and phrase_in(words(text), _FITS_PHRASES)
+
+
+_OWN_ACTIVITY = (
+    "we make",
+    "we do",
+    "we produce",
+    "we build",
+    "we develop",
+    "we sell",
+    "we design",
+    "we are a",
+    "we re a",
+    "i run",
+    "i own",
+    "i represent",
+    "we specialise",
+    "we specialize",
+    "specialising in",
+    "specializing in",
+    "specialisee dans",
+    "specialises dans",
+    "our company",
+    "my company",
+    "nous fabriquons",
+    "nous faisons",
+    "nous produisons",
+    "nous developpons",
+    "nous sommes une",
+    "on fait",
+    "on fabrique",
+    "on produit",
+    "on developpe",
+    "je fais",
+    "je fabrique",
+    "j ai une",
+    "jai une",
+    "notre entreprise",
+    "notre societe",
+    "ma societe",
+    "mon entreprise",
+    "ma boite",
+)
+
+
+def describes_own_activity(text: str) -> bool:
+    """The user telling what their company does ("we make bio-based packaging"): our domain,
+    since that is how a cluster is recommended, even when no cluster's keyword is in it."""
+    statements = [s for s in re.split(r"(?<=[.!?])\s+", text) if not reads_as_question(s)]
+    return any(phrase_in(words(s)[:8], _OWN_ACTIVITY) for s in statements)
+
+
+_A_PERSON = (
+    "parler a quelqu",
+    "parler a qqn",
+    "parler a qq",
+    "parler a un humain",
+    "parler a une personne",
+    "parler a un conseiller",
+    "parler avec quelqu",
+    "parler avec qqn",
+    "mettre en contact",
+    "mettre en relation",
+    "talk to someone",
+    "talk to somebody",
+    "talk to a human",
+    "talk to a person",
+    "speak to someone",
+    "speak with someone",
+    "speak to a person",
+    "put me in touch",
+    "real person",
+    "vraie personne",
+)
+
+
+def asks_for_a_person(text: str) -> bool:
+    """ "jpeux parler a qqn ?", "put me in touch with someone": a person, whoever's team."""
+    return phrase_in(words(text), _A_PERSON)
+
+
+_THANKS = frozenset("merci mrc thanks thank thx ty cheers".split())
+
+
+_GOODBYE = (
+    "au revoir",
+    "bye",
+    "goodbye",
+    "a plus",
+    "bonne journee",
+    "bonne soiree",
+    "ciao",
+    "see you",
+    "a bientot",
+)
+
+
+def small_talk(text: str) -> str | None:
+    """Thanks or goodbye in a message the matcher could not place ("Merci pour ces
+    informations, au revoir."): small talk is answered, never refused."""
+    found = words(text)
+    if len(found) > 10:
+        return None
+    if phrase_in(found, _GOODBYE):
+        return "goodbye"
+    return "thanks" if set(found) & _THANKS else None
+
+
+_WEBSITE_WORDS = frozenset("site sites website web url internet www".split())
+
+
+_ATTRIBUTE_PHRASES = {
+    "members": (
+        "membres",
+        "membre",
+        "members",
+        "member",
+        "adherents",
+        "combien d entreprises",
+        "how many companies",
+        "how big",
+    ),
+    "founded": (
+        "fonde",
+        "fondee",
+        "cree",
+        "creee",
+        "creation",
+        "founded",
+        "created",
+        "since when",
+        "depuis quand",
+        "quelle annee",
+        "what year",
+        "started",
+        "lance",
+    ),
+    "website": ("site", "website", "web", "url", "internet"),
+    "contact": (
+        "contact",
+        "contacter",
+        "joindre",
+        "email",
+        "mail",
+        "telephone",
+        "phone",
+        "directeur",
+        "directrice",
+        "director",
+        "manager",
+        "qui dirige",
+        "who runs",
+        "adresse",
+        "address",
+        "bureaux",
+        "offices",
+        "based in",
+        "located",
+    ),
+}
+
+
+def attribute_asked(text: str) -> str | None:
+    """The one attribute of a cluster a question is about ("ils ont combien de membres ?" ->
+    members, "site web ?" -> website, "when was it founded?" -> founded), if exactly one."""
+    found = words(text)
+    asked = {name for name, phrases in _ATTRIBUTE_PHRASES.items() if phrase_in(found, phrases)}
+    if "website" in asked:
+        asked.discard("contact")  # "le site de contact" is about the website
+    return asked.pop() if len(asked) == 1 else None
+
+
+def asks_for_website(text: str) -> bool:
+    """A question about a website: "site web ?", "et ils ont un site ?"."""
+    return bool(set(words(text)) & _WEBSITE_WORDS)
