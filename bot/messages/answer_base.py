@@ -38,7 +38,6 @@ INTENT_ATTRIBUTE = {
     "membership_fees": "contact",
 }
 # What a pôle can tell in one line.
-POLE_ATTRIBUTES = ("website", "field")
 # Button actions the dialogue answers: "More" under a short answer or a cluster card.
 MORE_INTENT_ACTION = "mo"
 MORE_CLUSTER_ACTION = "mc"

@@ -122,18 +122,6 @@ class AnswerBuilder(ClusterAnswers):
             self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}{suffix}")
         return tagged(builder.build(), intent.id, cluster.id if cluster else None)
 
-    def intent_details(self, language: Language, intent: Intent, cluster: Cluster | None) -> Reply:
-        """What "More" shows under a short answer: the details and the sources."""
-        if intent.details is None:
-            return self.intent_answer(language, intent, cluster)
-        builder = ReplyBuilder()
-        if cluster is not None and intent.id in CONTEXTUAL_INTENTS:
-            builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
-        builder.paragraphs(self._text(intent.details[language]))
-        self._source_lines(builder, language, intent.sourced.sources)
-        builder.button_column([self.intent_button(language, r, None) for r in intent.related])
-        return tagged(builder.build(), intent.id, cluster.id if cluster else None)
-
     def unknown(self, language: Language, cluster: Cluster | None, closest: list[str]) -> Reply:
         """An in-domain question the knowledge base cannot answer: say so, and where to look."""
         builder = ReplyBuilder()

@@ -7,13 +7,12 @@ from bot.matching.matcher import ClusterFit
 from bot.messages.answer_base import (
     MORE_CLUSTER_ACTION,
     MORE_INTENT_ACTION,
-    POLE_ATTRIBUTES,
     REASON_KEYWORDS,
     AnswerBase,
     tagged,
 )
 from bot.messages.reply import Button, Reply, ReplyBuilder
-from knowledge.model import CLUSTER_ATTRIBUTES, Cluster, CompetitivenessCluster, Intent, Language
+from knowledge.model import CLUSTER_ATTRIBUTES, Cluster, Intent, Language
 
 
 class ClusterAnswers(AnswerBase):
@@ -103,27 +102,6 @@ class ClusterAnswers(AnswerBase):
         builder.buttons(Button(self._t(language, "handoff.offer"), "i:contact_human"))
         topic = {"members": "cluster_members", "founded": "history", "field": "sectors_covered"}
         return tagged(builder.build(), topic.get(attribute, "cluster_contact"), cluster.id)
-
-    def pole_attribute(
-        self, language: Language, pole: CompetitivenessCluster, attribute: str
-    ) -> Reply:
-        """One fact about a pôle de compétitivité (website or field), with its sources."""
-        if attribute not in POLE_ATTRIBUTES:
-            raise ValueError(f"unknown pôle attribute {attribute!r}")
-        builder = ReplyBuilder().bold(
-            f"{pole.name} — {self._t(language, f'attribute_label.{attribute}')}: "
-        )
-        if attribute == "field":
-            builder.text(pole.field[language])
-        else:
-            link = pole.website or pole.portal
-            if pole.website is None:
-                builder.text(self._t(language, "attribute_label.pole_portal") + " ")
-            if link:
-                builder.link(link, link)
-        builder.paragraph()
-        self._source_lines(builder, language, pole.sourced.sources[:1])
-        return builder.build()
 
     def recommendation(
         self, language: Language, fits: list[ClusterFit], *, asked: str | None = None
