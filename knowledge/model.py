@@ -165,3 +165,7 @@ class KnowledgeBase:
 
     def has_cluster(self, cluster_id: str) -> bool:
         return cluster_id in self._clusters_by_id
+
+    def pole(self, pole_id: str | None) -> CompetitivenessCluster | None:
+        """The pôle de compétitivité with this id, if any."""
+        return next((p for p in self.competitiveness_clusters if p.id == pole_id), None)

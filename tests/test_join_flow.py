@@ -125,6 +125,26 @@ async def test_changing_the_cluster_with_not_sure_keeps_the_activity(
     assert "films d'animation" not in text
 
 
+async def test_a_number_failing_its_check_digits_is_kept_with_a_warning(
+    parts: tuple[Dialogue, FakeClock, Database],
+) -> None:
+    dialogue, _clock, _database = parts
+    state = ConversationState()
+    await dialogue.on_command(USER, state, "join", "plastiwin")
+    await dialogue.on_text(USER, state, "ACME")
+    # A typo, or a number the user believes right: not a reason to block an optional answer.
+    [warned] = await dialogue.on_text(USER, state, "BE 0203 201 341")
+    assert "0203.201.341" in warned.plain_text()
+    assert state.join is not None
+    assert state.join.step is Step.ACTIVITY
+    assert state.join.answers.enterprise_number == "0203.201.341"
+    # A number of the wrong shape is still refused, and the step asked again.
+    await dialogue.on_action(USER, state, "jb")
+    [refused] = await dialogue.on_text(USER, state, "0203 201")
+    assert "0123.456.749" in refused.plain_text()
+    assert state.join.step is Step.ENTERPRISE_NUMBER
+
+
 # The consent texts each CONSENT_VERSION stands for. Changing a text without a new version would
 # make stored leads cite a version whose words they never saw: add the new version here instead.
 # The text is hashed as written, with its placeholder ({days}, the configured retention period).

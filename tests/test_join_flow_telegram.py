@@ -74,7 +74,7 @@ async def test_invalid_answers_repeat_the_step_and_keep_earlier_answers(bot: Run
     [sticker] = await bot.api.wait_for_messages(USER, 1, timeout=10)
     assert "texte" in sticker.text
     await bot.ask(USER, "Éoliennes & Cie")
-    [bad_number] = await bot.ask(USER, "0123.456.789")
+    [bad_number] = await bot.ask(USER, "0123.456")
     assert "0123.456.749" in bad_number.text  # says what is expected
     await bot.press(USER, "js")
     await bot.ask(USER, '=HYPERLINK("http://evil","x")')

@@ -21,6 +21,7 @@ from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
 from bot.services import build_dialogue
 from bot.settings import Settings
+from bot.storage.conversation_store import ConversationStore
 from bot.storage.database import Database
 from knowledge.model import KnowledgeBase
 from tests.fake_bot_api import FakeBotApi
@@ -36,8 +37,9 @@ from tests.story_runner import (
     run_story,
 )
 
-# Measured on this knowledge base: see the README's "Conversations" section.
-FLOORS = {"development": 0.93, "heldout": 0.68}
+# Measured on this knowledge base: see the README's "Conversations" section. Development
+# includes the blind v2 stories (written from the brief alone, then tuned on).
+FLOORS = {"development": 0.89, "heldout": 0.80}
 
 
 async def _dialogue(tmp_path: Path, knowledge: KnowledgeBase) -> tuple[Dialogue, Database]:
@@ -101,13 +103,18 @@ async def _telegram_transcript(
     return transcript
 
 
-async def _engine_transcript(dialogue: Dialogue, story: Story, user_id: int) -> list[list[str]]:
+async def _engine_transcript(
+    dialogue: Dialogue, conversations: ConversationStore, story: Story, user_id: int
+) -> list[list[str]]:
+    """The story played on the engine alone, its state saved after each step as the
+    Telegram handlers save it (what /mydata lists depends on it)."""
     user = UserRef(user_id, story.lang)
     state = ConversationState()
     previous: list[Reply] = []
     transcript = []
     for step in story.steps:
         played = await play_step(dialogue, user, state, step, previous)
+        await conversations.save(user_id, state)
         if played is None:
             transcript.append([f"no {step.press} button"])
             continue
@@ -131,13 +138,14 @@ async def test_stories_read_the_same_through_telegram(
     and buttons as the engine alone (only the transcripts are compared: no expectation of a
     held-out story is read here)."""
     dialogue, database = await _dialogue(tmp_path / "engine", knowledge)
+    conversations = ConversationStore(database)
     # Without a staff chat, like the engine here: with one, asking for a person starts a
     # conversation with the team instead (bot/handoff/, tests/test_handoff_telegram.py).
     no_staff_chat = replace(settings, staff_chat_id=None)
     try:
         async with serving(api, no_staff_chat, knowledge) as bot:
             for user_id, story in enumerate(load_stories(part), start=7000):
-                engine = await _engine_transcript(dialogue, story, user_id)
+                engine = await _engine_transcript(dialogue, conversations, story, user_id)
                 telegram = await _telegram_transcript(bot, story, user_id, engine)
                 # The Confirm button carries a random key: compare its kind only.
                 normalise = re.compile(r"jok:[0-9a-f]+")

@@ -55,6 +55,7 @@ from bot.conversation.ports import (
 from bot.conversation.request_cues import (
     about_my_request,
     corrected_value,
+    field_named,
     field_to_change,
     wants_to_join,
 )
@@ -167,7 +168,8 @@ class Dialogue:
             return [*replies, self.answers.notice_with_menu(language, "empty_message")]
         if request is not None:
             # The form's own validation says what is too long for each answer.
-            match = self.matcher.match(text[:MAX_QUESTION_CHARS], fallback_language=language)
+            asked = without_greeting(text[:MAX_QUESTION_CHARS])
+            match = self.matcher.match(asked, fallback_language=language)
             return [*replies, *await self._in_form(user, state, request, text, language, match)]
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
@@ -216,9 +218,14 @@ class Dialogue:
         if self.understanding.is_interjection(request, text, match):
             if match.intent is None or not match.confident:
                 # A question we cannot place, asked at this step, is about this step
-                # ("c'est quoi le numéro BCE ?"): never "not about clusters" here.
+                # ("c'est quoi le numéro BCE ?"): never "not about clusters" here; one we
+                # half-recognise ("what subsidies can we get?") gets "did you mean".
                 language = self.languages.follow(user, state, text, match)
-                return self.join_corrections.why_asked(request, language, text)
+                if match.intent is None or field_named(text):
+                    return self.join_corrections.why_asked(request, language, text)
+                choices = [match.intent, *match.alternatives][:3]
+                unsure = self.answers.did_you_mean(language, choices, match.cluster)
+                return [unsure, self.join_flow.prompt(request, language)]
             self.join_flow.touch(request)
             # A question is evidence of the user's language; a name or an e-mail is not.
             language = self.languages.follow(user, state, text, match)
@@ -247,7 +254,11 @@ class Dialogue:
             intent = "contact_human"  # "jpeux parler a qqn ?": a person, whoever's team
         if intent is None and match.intent is None:
             intent = small_talk(text)  # "Merci pour ces informations, au revoir."
-        if not in_form and (intent == "request_status" or about_my_request(text)):
+        if (
+            not in_form
+            and not wants_to_join(text)
+            and (intent == "request_status" or about_my_request(text))
+        ):
             change = reads_as_correction(text) or "modif" in fold(text)
             replies = await self.requests.status(user.id, state, text, language, change=change)
             return [tagged(r, "request_status") for r in replies]
@@ -355,7 +366,11 @@ class Dialogue:
             return self.answers.cluster_list(language, intent)
         if intent_id == "recommend_cluster":
             state.awaiting_activity = True
-        return self.answers.intent_answer(language, intent, cluster, detailed=detailed)
+        # A pôle named in this very message is introduced first ("and Logistics in Wallonia?").
+        named_now = state.subject.pole if state.subject.age == 0 else None
+        about_poles = intent_id == "cluster_vs_competitiveness"
+        pole = self.knowledge.pole(named_now) if about_poles else None
+        return self.answers.intent_answer(language, intent, cluster, detailed=detailed, pole=pole)
 
     # -- buttons --------------------------------------------------------------------------------
 

@@ -41,8 +41,16 @@ class FollowUps:
             return None
         if not self._kb.has_cluster(cluster):
             return None
+        return self._attribute_reply(state, cluster, attribute, language)
+
+    def _attribute_reply(
+        self, state: ConversationState, cluster: str, attribute: str, language: Language
+    ) -> Reply:
         state.about(cluster=cluster)
-        return self._answers.cluster_attribute(language, self._kb.cluster(cluster), attribute)
+        reply = self._answers.cluster_attribute(language, self._kb.cluster(cluster), attribute)
+        # "and TWIST?" next asks the same of another cluster.
+        state.subject.intent = reply.topic
+        return reply
 
     def recommend(
         self, state: ConversationState, language: Language, text: str, asked: str | None
@@ -85,5 +93,4 @@ class FollowUps:
             return None
         if match.cluster is not None and match.intent == "sectors_covered":
             return None  # "which sectors does TWEED cover" is its card, not one line
-        state.about(cluster=cluster)
-        return self._answers.cluster_attribute(language, self._kb.cluster(cluster), attribute)
+        return self._attribute_reply(state, cluster, attribute, language)

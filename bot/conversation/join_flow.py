@@ -231,6 +231,13 @@ class JoinFlow:
         if validator is None:
             return self._miss(request, language, "join.error.use_buttons")
         result = validator(text)
+        if isinstance(result, Invalid) and result.shaped is not None:
+            # Right shape, wrong check digits: kept as typed with a warning rather than
+            # blocking an optional answer; the summary lets the user correct it.
+            request.answers.set(FIELD_OF_STEP[request.step], result.shaped)
+            self._next(request)
+            warning = self._t(language, "join.unchecked_number", number=result.shaped)
+            return [self.prompt(request, language, warning)]
         if isinstance(result, Invalid):
             request.misses += 1
             return [

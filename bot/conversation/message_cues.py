@@ -55,8 +55,25 @@ _CANCEL_PHRASES = (
     "changed my mind",
 )
 _BACK_WORDS = frozenset("retour revenir precedent precedente back previous".split())
+_CANCEL_VERBS = frozenset(
+    "annuler annule annulez annulons arreter arretez abandonner abandonne abandonnons"
+    " cancel".split()
+)
+_BACK_PHRASES = (
+    "go back",
+    "previous step",
+    "previous question",
+    "wrong button",
+    "etape precedente",
+    "question precedente",
+    "retour en arriere",
+    "revenir en arriere",
+    "mauvais bouton",
+)
 # A control word only counts in a short message: "comment arrêter ma demande ?" is a question.
 _CONTROL_MAX_WORDS = 5
+# A longer message controls the form only with a clear verb or phrase, said and not asked.
+_LONG_CONTROL_MAX_WORDS = 14
 
 
 def phrase_in(folded_words: list[str], phrases: tuple[str, ...]) -> bool:
@@ -65,17 +82,28 @@ def phrase_in(folded_words: list[str], phrases: tuple[str, ...]) -> bool:
 
 
 def is_cancel(text: str) -> bool:
-    """A cancel word in a short message: "annuler", "stop", "laisse tomber", "anuler stp"."""
+    """A cancel word in a short message: "annuler", "stop", "laisse tomber", "anuler stp"; in
+    a longer one, a cancel verb said, not asked: "on annule 🙈", "cancel, I'll finish later"."""
     found = words(text)
-    if not found or len(found) > _CONTROL_MAX_WORDS:
+    if not found:
         return False
-    return phrase_in(found, _CANCEL_PHRASES) or any(near(w, _CANCEL_WORDS) for w in found)
+    if phrase_in(found, _CANCEL_PHRASES):
+        return len(found) <= _CONTROL_MAX_WORDS or not reads_as_question(text)
+    if len(found) <= _CONTROL_MAX_WORDS:
+        return any(near(w, _CANCEL_WORDS) for w in found)
+    # "stop" or "exit" inside a long answer may be part of it ("panneaux stop"): verbs only.
+    said = len(found) <= _LONG_CONTROL_MAX_WORDS and not reads_as_question(text)
+    return said and any(w in _CANCEL_VERBS for w in found)
 
 
 def is_back(text: str) -> bool:
-    """A back word in a short message: "retour", "back", "go back"."""
+    """A back word in a short message: "retour", "back", "go back"; or a longer wish to go
+    back: "je souhaiterais revenir à l'étape précédente", "oops wrong button, go back"."""
     found = words(text)
-    return 0 < len(found) <= 3 and any(w in _BACK_WORDS for w in found)
+    if 0 < len(found) <= 3 and any(w in _BACK_WORDS for w in found):
+        return True
+    long_wish = len(found) <= _LONG_CONTROL_MAX_WORDS and not reads_as_question(text)
+    return long_wish and phrase_in(found, _BACK_PHRASES)
 
 
 # -- questions ----------------------------------------------------------------------------------
@@ -169,18 +197,26 @@ def reads_as_follow_up(text: str) -> bool:
     return bool(found) and (found[0] in _FOLLOW_UP_STARTS or len(found) <= 3)
 
 
-_GREETINGS = frozenset("slt salut bonjour bjr bonsoir coucou cc hello hi hey hiya yo".split())
+# Greetings and fillers before a question: "slt", "wait,", "attends", "euh", "ok so".
+_OPENERS = frozenset(
+    "slt salut bonjour bjr bonsoir coucou cc hello hi hey hiya yo wait attends attendez euh heu"
+    " hmm hum ah oh oups oops ok okay bon ben bah tiens sorry pardon".split()
+)
 
 
 def without_greeting(text: str) -> str:
-    """The text without a greeting before it ("slt c koi un cluster" -> "c koi un cluster"):
-    the greeting is manners, the question is what to answer. Unchanged when nothing would be
-    left."""
-    match = re.match(r"\s*([^\W\d_]+)[\s,.!]+", text)
-    if match is None or match.group(1).casefold() not in _GREETINGS:
-        return text
-    rest = text[match.end() :]
-    return rest if len(words(rest)) >= 2 else text
+    """The text without a greeting or a filler before it ("slt c koi un cluster" -> "c koi un
+    cluster", "Wait, is it free?" -> "is it free?"): manners and hesitation, the question is
+    what to answer. Unchanged when fewer than two words would be left."""
+    for _opener in range(2):  # "ok wait, …"
+        match = re.match(r"\s*([^\W\d_]+)[\s,.!]+", text)
+        if match is None or match.group(1).casefold() not in _OPENERS:
+            break
+        rest = text[match.end() :]
+        if len(words(rest)) < 2:
+            break
+        text = rest
+    return text
 
 
 _DOMAIN_WORDS = frozenset(

@@ -76,6 +76,18 @@ _JOIN_ORDERS = (
     "je le prends",
     "on y va",
     "allons y",
+    "on fait la demande",
+    "faisons la demande",
+    "lance la demande",
+    "lancer la demande",
+    "lancez la demande",
+    "je postule",
+    "on postule",
+    "let s do it",
+    "lets do it",
+    "let s apply",
+    "apply now",
+    "i ll apply",
 )
 
 

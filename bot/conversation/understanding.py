@@ -20,7 +20,7 @@ from bot.conversation.message_cues import (
 )
 from bot.conversation.request_cues import wants_to_join
 from bot.conversation.state import SUBJECT_TURNS, ConversationState, JoinRequest, Step
-from bot.matching.matcher import Match, Matcher
+from bot.matching.matcher import CONFIDENT_SCORE, Match, Matcher
 from knowledge.model import KnowledgeBase, Language
 
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
@@ -30,6 +30,14 @@ SURE_QUESTION_SCORE = 0.7
 _NEGATIONS = frozenset({"non", "pas", "not", "no"})
 _PREFERENCE = re.compile(r"plutot que|rather than|instead of|au lieu de")
 _SENTENCE = re.compile(r"(?<=[?!.])\s+")
+# Topics one can ask again of another cluster by naming it alone ("and TWIST?").
+_PER_CLUSTER_TOPICS = frozenset(
+    {"cluster_members", "cluster_contact", "membership_fees", "how_to_join", "events", "history"}
+)
+_ELLIPSIS = frozenset(
+    "and et what about how quid pour pr for de du chez le la les of the then alors ok sinon"
+    " at in a".split()
+)
 _CLAUSE_BREAK = re.compile(r"[,;.!?]|\bmais\b|\bbut\b")
 
 
@@ -82,6 +90,17 @@ class Understanding:
         turns when the matcher also sees it as a close second."""
         topic = state.subject.intent
         if (
+            topic in _PER_CLUSTER_TOPICS
+            and match.cluster is not None
+            and (match.intent in (None, "cluster_info", topic) or not match.confident)
+            and state.subject.age < SUBJECT_TURNS
+            and self._only_names(text, match.cluster)
+        ):
+            # "how many members in TWEED?" then "and TWIST?": the same question, other cluster.
+            others = tuple(i for i in match.alternatives if i != topic)
+            score = max(match.score, CONFIDENT_SCORE)
+            return dataclasses.replace(match, intent=topic, score=score, alternatives=others)
+        if (
             topic is not None
             and topic not in SMALL_TALK  # "merci bcp" after "au revoir" is thanks, not a topic
             and match.intent not in SMALL_TALK
@@ -93,6 +112,16 @@ class Understanding:
             others = tuple(i for i in (match.intent, *match.alternatives) if i and i != topic)
             return dataclasses.replace(match, intent=topic, alternatives=others)
         return match
+
+    def _only_names(self, text: str, cluster_id: str) -> bool:
+        """Whether `text` is a cluster's name with nothing but "and / what about" around it."""
+        cluster = self._kb.cluster(cluster_id)
+        names = (cluster.name, *(alias for _language, alias in cluster.aliases.all()))
+        named = {w for name in names for w in words(name)}
+        found = set(words(text))
+        # A bare name ("twist") asks what the cluster is; "and twist?" continues the question.
+        linked = bool(found & _ELLIPSIS) or text.rstrip().endswith("?")
+        return linked and bool(named & found) and found <= named | _ELLIPSIS
 
     def names(self, text: str, cluster_id: str | None) -> bool:
         """Whether `text` names this cluster (its name, not a keyword of its field)."""

@@ -55,9 +55,11 @@ class Valid(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Invalid:
-    """A refused answer and why."""
+    """A refused answer and why; `shaped` is the answer normalised when only its check digits
+    are wrong (an enterprise number with a typo, or one the register does not know yet)."""
 
     error: FieldError
+    shaped: str | None = None
 
 
 Validation = Valid[str] | Invalid
@@ -133,7 +135,7 @@ def validate_enterprise_number(text: str | None) -> Validation:
     if compact[0] not in "01":
         return Invalid(FieldError.BAD_FIRST_DIGIT)
     if enterprise_check_digits(compact[:8]) != int(compact[8:]):
-        return Invalid(FieldError.INVALID_CHECKSUM)
+        return Invalid(FieldError.INVALID_CHECKSUM, f"{compact[:4]}.{compact[4:7]}.{compact[7:]}")
     return Valid(f"{compact[:4]}.{compact[4:7]}.{compact[7:]}")
 
 

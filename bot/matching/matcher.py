@@ -60,7 +60,8 @@ BUSINESS_CUES = frozenset(
     concevons vendons installons travaillons sommes suis company companies firm business
     startup sme studio we our ourselves manufacture manufacturer make build develop design
     produce specialised specialized agency office fit suits conviendrait convient correspond
-    on nous notre nos je i belong appartenir
+    on nous notre nos je i belong appartenir fabricant fabricants fabrique fabriquent
+    producteur freelance independant consultant consultancy
     """.split()
 )
 # Words that show a question is about the cluster programme itself.
@@ -77,7 +78,7 @@ POLE_INTENTS = frozenset(
 )
 # Small talk must be most of the message to count as small talk.
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
-SMALL_TALK_COVERAGE = 0.5
+SMALL_TALK_COVERAGE = 0.3
 # A question of at most this many words that names a cluster is about that cluster.
 SHORT_QUESTION = 3
 # Intents that an activity description turns into a recommendation.

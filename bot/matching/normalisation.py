@@ -64,12 +64,16 @@ SHORTHAND = {
     "abt": "about",
     "info": "information",
     "infos": "informations",
+    "dev": "developpement",
+    "cybersecu": "cybersecurite",
 }
 
 # "Qu'est-ce que/qui" is French for "what", but folding drops the elided "qu'" and leaves "est
 # ce", two stop words: "Qu'est-ce qu'un cluster d'entreprises ?" would lose its question word.
 # So "quoi" (as in "c'est quoi") is added before folding.
 WHAT_IS_FRENCH = re.compile(r"\bqu\W*est\W*ce\b", re.IGNORECASE)
+# "a+" and "@+" (French for "see you"): folding would drop the "+" and leave a stop word.
+SEE_YOU_FRENCH = re.compile(r"(?:\ba|@)\s*\+(?!\w)", re.IGNORECASE)
 
 STEM_LENGTH = 6
 FRENCH_LETTERS = frozenset("éèêàçùâîôûëïœÉÈÊÀÇ")
@@ -78,7 +82,8 @@ FRENCH_LETTERS = frozenset("éèêàçùâîôûëïœÉÈÊÀÇ")
 def text_words(text: str) -> list[str]:
     """Folded words with chat shorthand expanded and "qu'est-ce" marked as "quoi"."""
     words: list[str] = []
-    for word in fold(WHAT_IS_FRENCH.sub(" quoi est ce ", text)).split():
+    text = SEE_YOU_FRENCH.sub(" a plus ", WHAT_IS_FRENCH.sub(" quoi est ce ", text))
+    for word in fold(text).split():
         expansion = SHORTHAND.get(word)
         words.extend(expansion.split() if expansion else (word,))
     return words

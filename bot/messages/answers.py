@@ -19,6 +19,7 @@ from bot.messages.reply import Button, Reply, ReplyBuilder
 from bot.storage.privacy_store import UserData
 from knowledge.model import (
     Cluster,
+    CompetitivenessCluster,
     Intent,
     Language,
 )
@@ -92,10 +93,19 @@ class AnswerBuilder(ClusterAnswers):
         cluster: Cluster | None,
         *,
         detailed: bool = False,
+        pole: CompetitivenessCluster | None = None,
     ) -> Reply:
         """The short answer, with a "More" button (`mo:<intent>[:<cluster>]`) when the intent has
-        details; `detailed=True` adds the details and drops the button."""
+        details; `detailed=True` adds the details and drops the button. `pole`: the pôle named,
+        told first in a line with its field and where to join it."""
         builder = ReplyBuilder()
+        if pole is not None:
+            builder.bold(pole.name).text(" — ")
+            builder.text(self._t(language, "pole.line", field=pole.field[language]) + " ")
+            link = pole.website or pole.portal
+            if link:
+                builder.link(link, link)
+            builder.paragraph()
         if cluster is not None and intent.id in CONTEXTUAL_INTENTS:
             builder.bold(cluster.name).text(" — ").text(cluster.tagline[language]).paragraph()
         attribute = INTENT_ATTRIBUTE.get(intent.id)
@@ -107,6 +117,8 @@ class AnswerBuilder(ClusterAnswers):
             builder.paragraphs(self._text(intent.details[language]))
         elif intent.details is not None:
             sources = intent.sourced.for_short_part()
+        if pole is not None:
+            sources = (*pole.sourced.sources[:1], *sources)
         self._source_lines(builder, language, sources)
         if intent.id in ("how_to_join", "start_join"):
             # The form starts only when the user asks for it, from here or in words.
