@@ -142,7 +142,8 @@ async def test_a_number_failing_its_check_digits_is_kept_with_a_warning(
     await dialogue.on_action(USER, state, "jb")
     [refused] = await dialogue.on_text(USER, state, "0203 201")
     assert "0123.456.749" in refused.plain_text()
-    assert state.join.step is Step.ENTERPRISE_NUMBER
+    step_now: Step = state.join.step  # mypy narrowed it to ACTIVITY above
+    assert step_now is Step.ENTERPRISE_NUMBER
 
 
 # The consent texts each CONSENT_VERSION stands for. Changing a text without a new version would

@@ -29,6 +29,11 @@ from bot.conversation.subject_cues import asks_which_cluster
         "cancel pls",
         "never mind",
         "nvm",
+        "cancle",
+        # said in a sentence, not asked
+        "en fait je dois check avec mon associé, on annule 🙈",
+        "Je reviendrai vers vous ultérieurement, veuillez annuler la demande.",
+        "cancel, I'll finish this later",
     ],
 )
 def test_cancel_words_with_typos_and_shorthand(text: str) -> None:
@@ -37,7 +42,13 @@ def test_cancel_words_with_typos_and_shorthand(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["comment est-ce que je peux annuler ma demande une fois envoyée ?", "Stoppa SPRL", "Annie"],
+    [
+        "comment est-ce que je peux annuler ma demande une fois envoyée ?",
+        "Stoppa SPRL",
+        "Annie",
+        "large company, about 300 staff",  # "about" is one letter from "abort"
+        "Fabrication de panneaux stop et signalisation routière",
+    ],
 )
 def test_a_cancel_word_in_a_longer_question_or_a_name_is_not_a_cancel(text: str) -> None:
     assert not is_cancel(text)
@@ -47,6 +58,15 @@ def test_back_words() -> None:
     assert is_back("retour")
     assert is_back("go back")
     assert not is_back("Back Office Solutions SPRL Namur")
+    assert is_back("Je souhaiterais revenir à l'étape précédente.")
+    assert is_back("oops wrong button, go back please")
+    assert not is_back("je voudrais revenir sur le nom")  # a correction, not a step back
+
+
+def test_fillers_before_a_question_are_left_out() -> None:
+    assert without_greeting("Wait, is it free?") == "is it free?"
+    assert without_greeting("ok attends, c combien deja") == "c combien deja"
+    assert without_greeting("ok merci") == "ok merci"  # nothing would be left
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,11 @@ ATTRIBUTE_OF_INTENT = {
     "sectors_covered": "field",
 }
 
+# Words that point at the cluster under discussion rather than at us.
+_THIRD_PERSON = frozenset("their they them its leur leurs ils elles eux son sa ses".split())
+# Confident guesses that an attribute asked about a cluster outranks.
+_OVERRIDABLE = frozenset({"contact_human", "working_language", "cluster_info", "help"})
+
 
 class FollowUps:
     """Answers that depend on what the last turns were about."""
@@ -36,7 +41,11 @@ class FollowUps:
         combien de membres ?", "site web ?", "and when was it founded?"."""
         attribute = attribute_asked(text)
         cluster = match.cluster or state.last_cluster
-        unsure = not match.confident or match.intent in ATTRIBUTE_OF_INTENT
+        # "and their phone number?", "et twist ils ont un contact ?": the cluster's, not ours,
+        # even when the matcher hears a wish to talk to a person or a question about languages.
+        about_them = bool(match.cluster) or bool(set(words(text)) & _THIRD_PERSON)
+        overridable = about_them and match.intent in _OVERRIDABLE
+        unsure = not match.confident or match.intent in ATTRIBUTE_OF_INTENT or overridable
         if attribute is None or cluster is None or not unsure or len(words(text)) > 12:
             return None
         if not self._kb.has_cluster(cluster):

@@ -26,7 +26,7 @@ from bot.conversation.join_prompts import (
     JoinPrompts,
 )
 from bot.conversation.join_submission import JoinSubmission, LeadCreated
-from bot.conversation.message_cues import words
+from bot.conversation.message_cues import reads_as_question, words
 from bot.conversation.request_cues import means_skip
 from bot.conversation.state import JoinRequest, Step
 from bot.conversation.typed_answers import NO, YES, typed_choice
@@ -168,7 +168,7 @@ class JoinFlow:
         if request.step is Step.DESCRIBE_ACTIVITY:
             return isinstance(validate_free_text(text, max_length=ACTIVITY_MAX_LENGTH), Valid)
         if request.step is Step.CLUSTER:
-            return self._named_cluster(text) is not None
+            return self._named_cluster(text) is not None or bool(self._matcher.recommend(text))
         if request.step in (Step.COMPANY_TYPE, Step.LOCATION):
             return self._typed_choice(request.step, text) is not None
         return False
@@ -249,10 +249,15 @@ class JoinFlow:
         return [self.prompt(request, language)]
 
     def _named_cluster(self, text: str) -> str | None:
-        return self._matcher.match(text).cluster if text.strip() else None
+        """The cluster named (by name or alias, typos included), not one whose field the text
+        describes: "je fais des châssis bois" asks which one fits, it does not choose."""
+        named = self._matcher.analyse(text).clusters if text.strip() else []
+        return named[0] if named else None
 
     def _cluster_typed(self, request: JoinRequest, text: str, language: Language) -> Replies:
         named = self._named_cluster(text)
+        if named is None and self._matcher.recommend(text):
+            return self._recommend(request, text, language)
         if named is None:
             return self._miss(request, language, "join.error.pick_cluster")
         return self._choose_cluster(request, named, language)
@@ -295,8 +300,9 @@ class JoinFlow:
                 self.prompt(request, language, self._error(language, Step.ACTIVITY, result.error))
             ]
         assert isinstance(result, Valid)
-        if not request.answers.activity:
-            # The description doubles as the activity, but never replaces one already given.
+        if not request.answers.activity and not reads_as_question(text):
+            # The description doubles as the activity, but never replaces one already given,
+            # and a question ("which one fits a smart-grid startup?") is not a description.
             request.answers.activity = result.value
         fits = self._matcher.recommend(result.value)[:RECOMMENDATIONS_SHOWN]
         request.go(Step.CLUSTER)

@@ -40,8 +40,11 @@ def near(word: str, targets: frozenset[str]) -> bool:
 
 _CANCEL_WORDS = frozenset(
     "annuler annule annulez annulation stop stopper arreter arrete arretez abandonner abandonne"
-    " abandon oublie oubliez oublier cancel cancelled abort quit exit nvm nevermind".split()
+    " abandon oublie oubliez oublier cancel cancelled abort quit exit nvm nevermind anule anul"
+    " arete cancle".split()
 )
+# Typos count only in longer words: "about" is one letter from "abort", "stat" from "stop".
+_CANCEL_TYPO_MIN_LENGTH = 6
 _CANCEL_PHRASES = (
     "laisse tomber",
     "laissez tomber",
@@ -90,7 +93,10 @@ def is_cancel(text: str) -> bool:
     if phrase_in(found, _CANCEL_PHRASES):
         return len(found) <= _CONTROL_MAX_WORDS or not reads_as_question(text)
     if len(found) <= _CONTROL_MAX_WORDS:
-        return any(near(w, _CANCEL_WORDS) for w in found)
+        return any(
+            w in _CANCEL_WORDS or (len(w) >= _CANCEL_TYPO_MIN_LENGTH and near(w, _CANCEL_WORDS))
+            for w in found
+        )
     # "stop" or "exit" inside a long answer may be part of it ("panneaux stop"): verbs only.
     said = len(found) <= _LONG_CONTROL_MAX_WORDS and not reads_as_question(text)
     return said and any(w in _CANCEL_VERBS for w in found)

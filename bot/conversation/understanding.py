@@ -173,7 +173,7 @@ class Understanding:
                 found = found[1:]  # "non, cap 2020" / "non cap 2020": no, I meant…
             if not found or found[0] in _NEGATIONS:
                 continue  # "non pas twist", "not twist": the one not wanted
-            cluster = self._matcher.match(" ".join(found)).cluster
-            if cluster is not None:
-                return cluster
+            named = self._matcher.analyse(" ".join(found)).clusters  # named, not described
+            if named:
+                return named[0]
         return None

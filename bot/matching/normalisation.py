@@ -65,6 +65,9 @@ SHORTHAND = {
     "info": "information",
     "infos": "informations",
     "dev": "developpement",
+    "tel": "telephone",
+    "num": "numero",
+    "vs": "vous",
     "cybersecu": "cybersecurite",
 }
 

@@ -1,0 +1,77 @@
+"""Follow-ups that lean on the conversation: another cluster named alone ("and TWIST?"), an
+attribute of "their" cluster, a pôle named, and an activity described at the cluster step."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.conversation.dialogue import ConversationState, Dialogue, UserRef
+from bot.conversation.state import Step
+from bot.matching.matcher import Matcher
+from bot.messages.catalogue import Catalogue
+from bot.services import build_dialogue
+from bot.storage.database import Database
+from knowledge.model import KnowledgeBase
+
+FR = UserRef(11, "fr")
+EN = UserRef(12, "en")
+
+
+@pytest.fixture
+async def dialogue(tmp_path: Path, knowledge: KnowledgeBase) -> AsyncIterator[Dialogue]:
+    database = await Database.open(tmp_path / "follow-ups.sqlite3")
+    try:
+        yield build_dialogue(knowledge, Matcher(knowledge), Catalogue.load(), database)
+    finally:
+        await database.close()
+
+
+async def test_naming_another_cluster_asks_it_the_same_question(dialogue: Dialogue) -> None:
+    state = ConversationState()
+    [members] = await dialogue.on_text(EN, state, "how many members in tweed")
+    assert (members.topic, members.cluster) == ("cluster_members", "tweed")
+    [again] = await dialogue.on_text(EN, state, "and twist?")
+    assert (again.topic, again.cluster) == ("cluster_members", "twist")
+    [website] = await dialogue.on_text(FR, state, "c koi le site de plastiwin")
+    [other] = await dialogue.on_text(FR, state, "et pr cap 2020")
+    assert (website.cluster, other.topic, other.cluster) == (
+        "plastiwin",
+        "cluster_contact",
+        "cap2020",
+    )
+
+
+async def test_their_contact_is_the_clusters_not_a_person_of_ours(dialogue: Dialogue) -> None:
+    state = ConversationState()
+    await dialogue.on_text(EN, state, "tell me about twist")
+    [phone] = await dialogue.on_text(EN, state, "and their phone number?")
+    assert (phone.topic, phone.cluster) == ("cluster_contact", "twist")
+    # Without a cluster in the conversation, the same wish is for a person.
+    [person] = await dialogue.on_text(EN, ConversationState(), "can I talk to someone?")
+    assert person.topic == "contact_human"
+
+
+async def test_a_pole_named_is_introduced_with_where_to_join_it(dialogue: Dialogue) -> None:
+    [reply] = await dialogue.on_text(EN, ConversationState(), "and logistics in wallonia?")
+    assert reply.topic == "cluster_vs_competitiveness"
+    assert reply.plain_text().startswith("Logistics in Wallonia")
+    [general] = await dialogue.on_text(EN, ConversationState(), "what is a competitiveness pole")
+    assert not general.plain_text().startswith("Logistics in Wallonia")
+
+
+async def test_an_activity_at_the_cluster_step_gets_suggestions(dialogue: Dialogue) -> None:
+    state = ConversationState()
+    await dialogue.on_text(FR, state, "je veux adherer")
+    [suggested] = await dialogue.on_text(FR, state, "ben jsp lequel, je fais des chassis bois")
+    assert state.join is not None
+    assert state.join.step is Step.CLUSTER  # nothing chosen for the user
+    assert "jc:cap2020" in [b.action for row in suggested.buttons for b in row]
+    # A question is not stored as the activity.
+    question = ConversationState()
+    await dialogue.on_command(EN, question, "join", "")
+    await dialogue.on_text(EN, question, "which one fits a smart grid software startup?")
+    assert question.join is not None
+    assert question.join.answers.activity is None
