@@ -31,13 +31,12 @@ from bot.conversation.actions import (
 )
 from bot.conversation.commands import Commands
 from bot.conversation.follow_ups import ATTRIBUTE_OF_INTENT, FollowUps
+from bot.conversation.form_messages import FormMessages
 from bot.conversation.join_buttons import JoinButtons
 from bot.conversation.join_corrections import JoinCorrections
 from bot.conversation.join_flow import JoinFlow
 from bot.conversation.language import UserLanguage
 from bot.conversation.message_cues import (
-    asks_why,
-    is_back,
     is_cancel,
     reads_as_correction,
     reads_as_follow_up,
@@ -54,13 +53,10 @@ from bot.conversation.ports import (
 )
 from bot.conversation.request_cues import (
     about_my_request,
-    corrected_value,
-    field_named,
-    field_to_change,
     wants_to_join,
 )
 from bot.conversation.request_followup import RequestCorrected, RequestFollowUp
-from bot.conversation.state import ConversationState, JoinRequest, Step
+from bot.conversation.state import ConversationState
 from bot.conversation.subject_cues import (
     asks_for_a_person,
     asks_if_it_fits,
@@ -123,6 +119,16 @@ class Dialogue:
         self.join_buttons = JoinButtons(join_flow, self.answers)
         self.join_corrections = JoinCorrections(knowledge, join_flow)
         self.commands = Commands(self, privacy)
+        self.form_messages = FormMessages(
+            join_flow,
+            self.join_corrections,
+            self.understanding,
+            self.languages,
+            self.answers,
+            lambda user, state, text, language, match: self._question(
+                user, state, text, language, match, in_form=True
+            ),
+        )
         self.handoff = handoff
 
     # -- language (bot/conversation/language.py) -----------------------------------------------
@@ -170,7 +176,8 @@ class Dialogue:
             # The form's own validation says what is too long for each answer.
             asked = without_greeting(text[:MAX_QUESTION_CHARS])
             match = self.matcher.match(asked, fallback_language=language)
-            return [*replies, *await self._in_form(user, state, request, text, language, match)]
+            in_form = await self.form_messages.on_text(user, state, request, text, language, match)
+            return [*replies, *in_form]
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
             replies.append(self.answers.notice(language, "too_long", limit=MAX_QUESTION_CHARS))
@@ -185,53 +192,6 @@ class Dialogue:
                 return [*replies, self.answers.cancelled(language, True)]
             return [*replies, *await self.requests.take_correction(user.id, state, text, language)]
         return [*replies, *await self._question(user, state, text, language, match)]
-
-    async def _in_form(
-        self,
-        user: UserRef,
-        state: ConversationState,
-        request: JoinRequest,
-        text: str,
-        language: Language,
-        match: Match,
-    ) -> list[Reply]:
-        if is_cancel(text):
-            state.join = None
-            return [self.answers.cancelled(language, True)]
-        if is_back(text):
-            return await self.join_flow.on_action(request, JoinAction("jb"), language)
-        if reads_as_correction(text) or request.step is Step.CLUSTER:
-            chosen = self.understanding.chosen_cluster(text)
-            if chosen is not None and request.step is Step.CLUSTER:
-                return await self.join_flow.on_action(request, JoinAction("jc", chosen), language)
-            if chosen is not None and chosen != request.answers.cluster:
-                return self.join_corrections.change_cluster(request, chosen, language)
-        if asks_why(text) and not (match.confident and match.intent not in (None, "privacy")):
-            return self.join_corrections.why_asked(request, language, text)
-        field = field_to_change(text)
-        if field == "contact_name" and not request.answers.contact_name:
-            field = "company_name"  # "wrong name" before any contact name: the company's
-        if field is not None:
-            return self.join_corrections.correct(request, field, corrected_value(text), language)
-        if self.join_flow.skips(request, text):
-            return await self.join_flow.on_action(request, JoinAction("js"), language)
-        if self.understanding.is_interjection(request, text, match):
-            if match.intent is None or not match.confident:
-                # A question we cannot place, asked at this step, is about this step
-                # ("c'est quoi le numéro BCE ?"): never "not about clusters" here; one we
-                # half-recognise ("what subsidies can we get?") gets "did you mean".
-                language = self.languages.follow(user, state, text, match)
-                if match.intent is None or field_named(text):
-                    return self.join_corrections.why_asked(request, language, text)
-                choices = [match.intent, *match.alternatives][:3]
-                unsure = self.answers.did_you_mean(language, choices, match.cluster)
-                return [unsure, self.join_flow.prompt(request, language)]
-            self.join_flow.touch(request)
-            # A question is evidence of the user's language; a name or an e-mail is not.
-            language = self.languages.follow(user, state, text, match)
-            answer = await self._question(user, state, text, language, match, in_form=True)
-            return [*answer, self.join_flow.prompt(request, language)]
-        return await self.join_flow.on_text(request, text, language, user.id)
 
     async def _question(
         self,

@@ -24,13 +24,14 @@ class JoinCorrections:
         self._flow = flow
 
     def change_cluster(self, request: JoinRequest, cluster_id: str, language: Language) -> Replies:
-        """A change of cluster at any step ("non pas twist, cap 2020"); the step stays."""
+        """A change of cluster at any step ("non pas twist, cap 2020"), or the same one kept
+        ("ok on reste sur twist"); the step stays."""
         self._flow.touch(request)
+        kept = cluster_id == request.answers.cluster
+        key = "join.kept_cluster" if kept else "join.changed_cluster"
         request.answers.cluster = cluster_id
         name = self._kb.cluster(cluster_id).name
-        notice = ReplyBuilder().paragraph(
-            self._flow.prompts.t(language, "join.changed_cluster", name=name)
-        )
+        notice = ReplyBuilder().paragraph(self._flow.prompts.t(language, key, name=name))
         return [notice.build(), self._flow.prompt(request, language)]
 
     def correct(

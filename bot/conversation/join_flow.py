@@ -27,7 +27,7 @@ from bot.conversation.join_prompts import (
 )
 from bot.conversation.join_submission import JoinSubmission, LeadCreated
 from bot.conversation.message_cues import reads_as_question, words
-from bot.conversation.request_cues import means_skip
+from bot.conversation.request_cues import field_named, means_skip
 from bot.conversation.state import JoinRequest, Step
 from bot.conversation.typed_answers import NO, YES, typed_choice
 from bot.leads.model import CompanyType, Location
@@ -176,7 +176,9 @@ class JoinFlow:
     def skips(self, request: JoinRequest, text: str) -> bool:
         """No answer at an optional step ("jsp", "we don't have one"): the same as Skip."""
         optional = request.step in OPTIONAL_STEPS
-        return optional and not self.accepts(request, text) and means_skip(text)
+        # "Je ne sais pas ce que c'est, le numéro d'entreprise ?" asks what it is.
+        asks = reads_as_question(text) and field_named(text) is not None
+        return optional and not asks and not self.accepts(request, text) and means_skip(text)
 
     def _next(self, request: JoinRequest) -> None:
         """After an answer: back to the summary when editing, else the next unanswered step."""

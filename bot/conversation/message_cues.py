@@ -56,6 +56,11 @@ _CANCEL_PHRASES = (
     "j arrete",
     "plus envie",
     "changed my mind",
+    "let s stop",
+    "stop here",
+    "stop there",
+    "on s arrete",
+    "arretons la",
 )
 _BACK_WORDS = frozenset("retour revenir precedent precedente back previous".split())
 _CANCEL_VERBS = frozenset(
@@ -102,6 +107,15 @@ def is_cancel(text: str) -> bool:
     return said and any(w in _CANCEL_VERBS for w in found)
 
 
+_KEEP_WORDS = frozenset("reste restons garde gardons garder keep stay stick".split())
+
+
+def keeps_choice(text: str) -> bool:
+    """A short message keeping a choice: "ok on reste sur twist", "let's stick with TWEED"."""
+    found = words(text)
+    return 0 < len(found) <= 8 and bool(set(found) & _KEEP_WORDS)
+
+
 def is_back(text: str) -> bool:
     """A back word in a short message: "retour", "back", "go back"; or a longer wish to go
     back: "je souhaiterais revenir à l'étape précédente", "oops wrong button, go back"."""
@@ -119,6 +133,8 @@ _QUESTION_STARTS = frozenset(
     " what whats how why who whom which where when can could do does did is are will would should"
     " may wat wut y".split()
 )
+_QUESTION_ENDS = frozenset("combien cmb quoi koi ou quand pourquoi pk comment cmt".split())
+_SHORT_QUESTION_WORDS = 6
 _QUESTION_PHRASES = (
     "c est quoi",
     "c quoi",
@@ -163,10 +179,34 @@ def reads_as_question(text: str) -> bool:
     found = words(text)
     if not found:
         return False
+    if found[-1] in _QUESTION_ENDS and len(found) <= _SHORT_QUESTION_WORDS:
+        return True  # "ca coute cmb", "c ou", "c quand": SMS French puts it last
     return found[0] in _QUESTION_STARTS or phrase_in(found, _QUESTION_PHRASES)
 
 
-_WHY_PHRASES = ("a quoi sert", "a quoi ca sert", "what for", "why do you need", "why you need")
+_WHY_PHRASES = (
+    "a quoi sert",
+    "a quoi ca sert",
+    "a quoi serviront",
+    "a quoi vont servir",
+    "what for",
+    "why do you need",
+    "why you need",
+    "what will you use",
+)
+
+
+_DATA_WORDS = frozenset(
+    "donnees informations infos info data information details personal personnelles".split()
+)
+_DATA_USE = ("tout ca", "vous en faites", "en faire", "serviront", "all this", "do with")
+
+
+def mentions_our_use_of_data(text: str) -> bool:
+    """A question about what we do with what we ask: "vous en faites koi", "à quoi serviront
+    ces informations ?", "what do you do with my data?"."""
+    found = words(text)
+    return bool(set(found) & _DATA_WORDS) or phrase_in(found, _DATA_USE)
 
 
 def asks_why(text: str) -> bool:
@@ -232,7 +272,8 @@ _DOMAIN_WORDS = frozenset(
     " funding financement financements wallonie wallonia walloon wallon wallonne wallons"
     " directeur directrice director manager contact contacts site website adresse address"
     " evenement evenements event events agenda rejoindre join inscription decret decree"
-    " spw reconnaissance recognition demande request".split()
+    " spw reconnaissance recognition demande request patron ceo boss president presidente"
+    " dirigeant responsable groupement inscrire".split()
 )
 # "cluster" in the computing sense is not ours: "c'est quoi un cluster kubernetes".
 _COMPUTING_WORDS = frozenset(

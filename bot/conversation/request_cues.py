@@ -44,6 +44,10 @@ _JOIN_NOW = (
     "inscris moi",
     "inscrivez nous",
     "faire une demande",
+    "faire la demande",
+    "faire ma demande",
+    "fais la demande",
+    "remplir la demande",
     "introduire une demande",
     "deposer une demande",
     "envoyer une demande",
@@ -102,6 +106,12 @@ def wants_to_join(text: str) -> bool:
 
 
 _SKIP_PHRASES = (
+    "pas sous la main",
+    "l ai pas",
+    "prefere ne pas",
+    "rather not",
+    "prefer not",
+    "don t have it",
     "je sais pas",
     "je ne sais pas",
     "sais pas",
@@ -160,6 +170,8 @@ _FIELD_WORDS = {
     "email": "email",
     "mail": "email",
     "courriel": "email",
+    "adresse": "email",  # the form asks no postal address
+    "address": "email",
     "bce": "enterprise_number",
     "kbo": "enterprise_number",
     "tva": "enterprise_number",
@@ -182,22 +194,48 @@ _COMPANY_NAME_PHRASES = (
     "company s name",
     "name of the company",
     "business name",
+    "nom exact de la societe",
+    "nom exact de l entreprise",
+    "exact company name",
+    "correct company name",
+)
+_ENTERPRISE_NUMBER_PHRASES = (
+    "numero d entreprise",
+    "numero de l entreprise",
+    "numero de societe",
+    "numero de tva",
+    "enterprise number",
+    "company number",
+    "company registration number",
 )
 _CHANGE_WORDS = frozenset(
     "changer change modifier modifie corriger corrige correct edit update remplacer wrong"
-    " trompe trompee erreur mistake typo faute".split()
+    " trompe trompee erreur mistake typo faute errone erronee incorrect incorrecte correction".split()
 )
-# "…, it's GreenSeats SRL", "… c'est jean@acme.be": the new value, after the correction.
-_NEW_VALUE = re.compile(
-    r"(?:\bit'?s|\bit is|\bc'?est|\bshould be|\bdevrait être|\bplutôt|:)\s+(.+?)[\s.!]*$",
-    re.IGNORECASE,
+# "le nom exact de la société est …", "the correct name is …": a correction too.
+_CHANGE_PHRASES = ("nom exact", "exact name", "correct name", "bon nom", "vrai nom", "right name")
+# The new value a correction carries, most explicit wording first: "…, il s'agit de X",
+# "wrong name, it's X", "le nom exact est X", "change the email to X", "… : X".
+_NEW_VALUE = tuple(
+    re.compile(pattern + r"\s+(.+?)[\s.!]*$", re.IGNORECASE)
+    for pattern in (
+        r"(?:\bil s'agit de|\bit'?s actually|\bis actually|\bshould be|\bdevrait être|\bplutôt)",
+        r"(?:\bit'?s|\bit is|\bc'?est)",
+        r"\bexact\w*\b.*?\b(?:est|is)",
+        r"\b(?:change|changer|update|modifier|corriger|replace|remplacer)\b.*?\b(?:to|en|par)",
+        r"\bc\b",  # SMS: "le nom de la societe c Wind Meuse SA"
+        r":",
+    )
 )
 
 
 def corrected_value(text: str) -> str | None:
     """The value a correction gives ("sorry, wrong name, it's GreenSeats SRL"), if any."""
-    found = _NEW_VALUE.search(text)
-    return found.group(1).strip() if found else None
+    for pattern in _NEW_VALUE:
+        found = pattern.search(text)
+        if found:
+            return found.group(1).strip()
+    return None
 
 
 def field_named(text: str) -> str | None:
@@ -205,14 +243,18 @@ def field_named(text: str) -> str | None:
     found = words(text)
     if phrase_in(found, _COMPANY_NAME_PHRASES):
         return "company_name"
+    if phrase_in(found, _ENTERPRISE_NUMBER_PHRASES):
+        return "enterprise_number"
     named = {_FIELD_WORDS[w] for w in found if w in _FIELD_WORDS}
     return named.pop() if len(named) == 1 else None
 
 
 def field_to_change(text: str) -> str | None:
     """An earlier answer the user wants to change ("je veux changer le nom de la boite")."""
-    found = words(text)
-    return field_named(text) if set(found) & _CHANGE_WORDS and len(found) <= 14 else None
+    value = corrected_value(text)
+    found = words(text.replace(value, " ") if value else text)  # a long new value is not talk
+    asked = set(found) & _CHANGE_WORDS or phrase_in(found, _CHANGE_PHRASES)
+    return field_named(text) if asked and len(found) <= 14 else None
 
 
 def means_skip(text: str) -> bool:

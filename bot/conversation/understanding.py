@@ -69,7 +69,7 @@ class Understanding:
         questions = [s for s in sentences if reads_as_question(s)]
         if len(questions) == 1:
             asked = self._matcher.match(questions[0], fallback_language=language)
-            if asked.confident or asked.intent is not None or not settled:
+            if asked.confident or not settled:
                 return asked
         if settled:
             return whole

@@ -277,6 +277,15 @@ class Matcher:
         elif cluster is not None and intent is None and len(analysis.stems) <= SHORT_QUESTION:
             # "wagralim c koi", "tweed svp": naming one of ours is never out of scope.
             intent, score = "cluster_info", max(score, CONFIDENT_SCORE)
+        elif (
+            cluster is not None
+            and (intent is None or score < CONFIDENT_SCORE)
+            and set(fold(text).split()) & BUSINESS_CUES
+            and self._recommender.fits(analysis.words)
+        ):
+            # "Mon fils a une société de plasturgie, existe-t-il un groupement ?": a business
+            # described with a word that also names a cluster asks which cluster fits.
+            intent, score = "recommend_cluster", max(score, CONFIDENT_SCORE)
 
         fits = self._recommender.fits(analysis.words) if cluster is None and pole is None else []
         if fits:

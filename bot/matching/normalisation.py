@@ -68,6 +68,16 @@ SHORTHAND = {
     "tel": "telephone",
     "num": "numero",
     "vs": "vous",
+    "pr": "pour",
+    "ds": "dans",
+    "cmb": "combien",
+    "jveux": "je veux",
+    "chui": "je suis",
+    "jsuis": "je suis",
+    "sinscrire": "s inscrire",
+    "qqn": "quelqu un",
+    "qq1": "quelqu un",
+    "mtn": "maintenant",
     "cybersecu": "cybersecurite",
 }
 
@@ -75,6 +85,8 @@ SHORTHAND = {
 # ce", two stop words: "Qu'est-ce qu'un cluster d'entreprises ?" would lose its question word.
 # So "quoi" (as in "c'est quoi") is added before folding.
 WHAT_IS_FRENCH = re.compile(r"\bqu\W*est\W*ce\b", re.IGNORECASE)
+# "byeee", "merciiii", "slttt": letters drawn out for tone, three times or more.
+DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 # "a+" and "@+" (French for "see you"): folding would drop the "+" and leave a stop word.
 SEE_YOU_FRENCH = re.compile(r"(?:\ba|@)\s*\+(?!\w)", re.IGNORECASE)
 
@@ -86,6 +98,7 @@ def text_words(text: str) -> list[str]:
     """Folded words with chat shorthand expanded and "qu'est-ce" marked as "quoi"."""
     words: list[str] = []
     text = SEE_YOU_FRENCH.sub(" a plus ", WHAT_IS_FRENCH.sub(" quoi est ce ", text))
+    text = DRAWN_OUT.sub(r"\1", text)
     for word in fold(text).split():
         expansion = SHORTHAND.get(word)
         words.extend(expansion.split() if expansion else (word,))
