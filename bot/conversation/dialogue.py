@@ -387,6 +387,10 @@ class Dialogue:
         cluster = cluster_id if cluster_id and self.knowledge.has_cluster(cluster_id) else None
         state.about(cluster=cluster)
         state.join, prompt = self.join_flow.start(cluster, language)
+        if cluster is None and state.activity and self.matcher.recommend(state.activity):
+            # The activity told earlier already points to clusters: offer them at once.
+            suggested = self.join_flow.suggest(state.join, state.activity, language)
+            return [tagged(reply, "start_join") for reply in suggested]
         return [tagged(prompt, "start_join", cluster)]
 
     # -- commands (bot/conversation/commands.py) ------------------------------------------------

@@ -234,11 +234,13 @@ class JoinFlow:
             return self._miss(request, language, "join.error.use_buttons")
         result = validator(text)
         if isinstance(result, Invalid) and result.shaped is not None:
-            # Right shape, wrong check digits: kept as typed with a warning rather than
-            # blocking an optional answer; the summary lets the user correct it.
-            request.answers.set(FIELD_OF_STEP[request.step], result.shaped)
+            # Right shape, but failing a check (enterprise number's check digits, a phone range
+            # unknown to libphonenumber): kept with a warning rather than blocking an optional
+            # answer; the summary lets the user correct it.
+            field = FIELD_OF_STEP[request.step]
+            request.answers.set(field, result.shaped)
             self._next(request)
-            warning = self._t(language, "join.unchecked_number", number=result.shaped)
+            warning = self._t(language, f"join.unchecked_{field}", number=result.shaped)
             return [self.prompt(request, language, warning)]
         if isinstance(result, Invalid):
             request.misses += 1
@@ -294,6 +296,10 @@ class JoinFlow:
         else:
             request.go(Step.COMPANY_NAME)
         return [self.prompt(request, language)]
+
+    def suggest(self, request: JoinRequest, activity: str, language: Language) -> Replies:
+        """The clusters that fit an activity described before the form, as its first step."""
+        return self._recommend(request, activity, language)
 
     def _recommend(self, request: JoinRequest, text: str, language: Language) -> Replies:
         result = validate_free_text(text, max_length=ACTIVITY_MAX_LENGTH)

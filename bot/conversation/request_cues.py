@@ -209,8 +209,8 @@ _ENTERPRISE_NUMBER_PHRASES = (
     "company registration number",
 )
 _CHANGE_WORDS = frozenset(
-    "changer change modifier modifie corriger corrige correct edit update remplacer wrong"
-    " trompe trompee erreur mistake typo faute errone erronee incorrect incorrecte correction".split()
+    "changer change modifier modifie corriger corrige correct correction edit update remplacer"
+    " wrong trompe trompee erreur mistake typo faute errone erronee incorrect incorrecte".split()
 )
 # "le nom exact de la société est …", "the correct name is …": a correction too.
 _CHANGE_PHRASES = ("nom exact", "exact name", "correct name", "bon nom", "vrai nom", "right name")

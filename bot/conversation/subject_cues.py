@@ -104,7 +104,10 @@ _OWN_ACTIVITY = (
 def describes_own_activity(text: str) -> bool:
     """The user telling what their company does ("we make bio-based packaging"): our domain,
     since that is how a cluster is recommended, even when no cluster's keyword is in it."""
-    statements = [s for s in re.split(r"(?<=[.!?])\s+", text) if not reads_as_question(s)]
+    # "we're a dutch startup doing water sensors, can we join?": the clause before the question
+    # is a statement too.
+    parts = re.split(r"(?<=[.!?])\s+|,\s+", text)
+    statements = [s for s in parts if not reads_as_question(s)]
     return any(phrase_in(words(s)[:8], _OWN_ACTIVITY) for s in statements)
 
 

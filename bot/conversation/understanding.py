@@ -152,6 +152,9 @@ class Understanding:
             )
         if reads_as_question(text) or wants_to_join(text):
             return True
+        if request.step in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER):
+            # "dana at gridmind dot io" is a try at the answer, to be told what is expected.
+            return match.confident and match.score >= SURE_QUESTION_SCORE and self.in_domain(text)
         return match.confident or (
             not self._join_flow.takes_free_text(request) and self.in_domain(text)
         )

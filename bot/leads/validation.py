@@ -216,7 +216,14 @@ def validate_phone(text: str | None, default_region: str = "BE") -> Validation:
     except phonenumbers.NumberParseException:
         return Invalid(FieldError.INVALID_PHONE)
     if not phonenumbers.is_valid_number(number):
-        return Invalid(FieldError.INVALID_PHONE)
+        # A number written with its country code, of a possible length, whose range
+        # libphonenumber does not know (a new mobile range abroad) comes back shaped: the form
+        # keeps it with a warning. A national number ("06 …" read as Belgian) is refused, to be
+        # written with its country code.
+        international = re.match(r"(?:\+|00)\s*[1-9]", stripped) is not None
+        possible = international and phonenumbers.is_possible_number(number)
+        shaped = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return Invalid(FieldError.INVALID_PHONE, shaped if possible else None)
     return Valid(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 

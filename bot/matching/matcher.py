@@ -60,15 +60,56 @@ BUSINESS_CUES = frozenset(
     concevons vendons installons travaillons sommes suis company companies firm business
     startup sme studio we our ourselves manufacture manufacturer make build develop design
     produce specialised specialized agency office fit suits conviendrait convient correspond
-    on nous notre nos je i belong appartenir fabricant fabricants fabrique fabriquent
+    on nous notre nos belong appartenir fabricant fabricants fabrique fabriquent
     producteur freelance independant consultant consultancy
     """.split()
 )
+# "I" alone is no business ("how do I recycle plastic bottles at home?"); "I run", "je fais" are.
+BUSINESS_PHRASES = tuple(
+    f" {phrase} "
+    for phrase in (
+        "je suis",
+        "je fais",
+        "je bosse",
+        "on bosse",
+        "j ai une",
+        "j ai un",
+        "je travaille",
+        "je fabrique",
+        "je produis",
+        "je developpe",
+        "je vends",
+        "je dirige",
+        "je gere",
+        "i run",
+        "i own",
+        "i have a",
+        "i make",
+        "i build",
+        "i work",
+        "i m a",
+        "i am a",
+        "i sell",
+        "i develop",
+        "i design",
+        "i produce",
+        "i install",
+        "i manage",
+    )
+)
+
+
+def describes_a_business(text: str) -> bool:
+    """Whether a text describes the writer's own business ("on fabrique…", "I run a…")."""
+    folded = f" {fold(text)} "
+    return bool(set(folded.split()) & BUSINESS_CUES) or any(p in folded for p in BUSINESS_PHRASES)
+
+
 # Words that show a question is about the cluster programme itself.
 CLUSTER_WORDS = frozenset(
     """
     cluster clusters reseau reseaux network networks pole poles adherer rejoindre join membre
-    member
+    member lequel laquelle
     """.split()
 )
 # Intents that a question naming a pôle really means as "what is this pôle?".
@@ -280,7 +321,7 @@ class Matcher:
         elif (
             cluster is not None
             and (intent is None or score < CONFIDENT_SCORE)
-            and set(fold(text).split()) & BUSINESS_CUES
+            and describes_a_business(text)
             and self._recommender.fits(analysis.words)
         ):
             # "Mon fils a une société de plasturgie, existe-t-il un groupement ?": a business
@@ -292,7 +333,7 @@ class Matcher:
             # Sector words alone ("cheap solar panels for my house") are not a request for a
             # cluster: the text must describe a business or ask about clusters.
             folded = set(fold(text).split())
-            business = bool(folded & BUSINESS_CUES)
+            business = describes_a_business(text)
             relevant = business or bool(folded & CLUSTER_WORDS)
             if not business and intent in ("cluster_info", "what_is_a_cluster"):
                 # "the digital image and sound cluster": a cluster named by its field.
