@@ -75,3 +75,28 @@ async def test_an_activity_at_the_cluster_step_gets_suggestions(dialogue: Dialog
     await dialogue.on_text(EN, question, "which one fits a smart grid software startup?")
     assert question.join is not None
     assert question.join.answers.activity is None
+
+
+async def test_each_question_of_a_message_gets_its_answer(dialogue: Dialogue) -> None:
+    text = (
+        "Bonjour. Les clusters organisent-ils des événements ? Dans quelle langue se "
+        "déroulent-ils ? Et faut-il payer une cotisation ?"
+    )
+    replies = await dialogue.on_text(FR, ConversationState(), text)
+    assert [r.topic for r in replies] == ["events", "working_language", "membership_fees"]
+    # One question in one sentence stays one answer.
+    [single] = await dialogue.on_text(FR, ConversationState(), "c payant ?")
+    assert single.topic == "membership_fees"
+
+
+async def test_a_head_count_answers_the_company_type(dialogue: Dialogue) -> None:
+    for said, kind in [("on est 4", "micro"), ("about 300 staff", "large")]:
+        state = ConversationState()
+        await dialogue.on_command(FR, state, "join", "twist")
+        await dialogue.on_text(FR, state, "Pixel Lune")
+        await dialogue.on_action(FR, state, "js")
+        await dialogue.on_text(FR, state, "studio d'animation 3D")
+        await dialogue.on_text(FR, state, said)
+        assert state.join is not None
+        assert state.join.answers.company_type == kind
+        assert state.join.step is Step.LOCATION

@@ -191,7 +191,11 @@ class Dialogue:
                 state.correcting = None
                 return [*replies, self.answers.cancelled(language, True)]
             return [*replies, *await self.requests.take_correction(user.id, state, text, language)]
-        return [*replies, *await self._question(user, state, text, language, match)]
+        replies += await self._question(user, state, text, language, match)
+        # "Do the clusters hold events? And in what language?": each question gets its answer.
+        for other in self.understanding.further_questions(text, language, match):
+            replies.append(self.answer_intent(state, language, other.intent or "", other.cluster))
+        return replies
 
     async def _question(
         self,

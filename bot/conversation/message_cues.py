@@ -273,7 +273,7 @@ _DOMAIN_WORDS = frozenset(
     " directeur directrice director manager contact contacts site website adresse address"
     " evenement evenements event events agenda rejoindre join inscription decret decree"
     " spw reconnaissance recognition demande request patron ceo boss president presidente"
-    " dirigeant responsable groupement inscrire".split()
+    " dirigeant responsable groupement inscrire aide aides prime primes".split()
 )
 # "cluster" in the computing sense is not ours: "c'est quoi un cluster kubernetes".
 _COMPUTING_WORDS = frozenset(

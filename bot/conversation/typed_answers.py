@@ -74,4 +74,29 @@ def typed_choice(group: str, text: str, label: Callable[[Language, str], str]) -
     if len(said) > 6:
         return None
     found = {CHOICE_WORDS[group][w] for w in said if w in CHOICE_WORDS[group]}
+    if group == "type" and not found:
+        found = {size} if (size := _size_class(said)) else set()
     return found.pop() if len(found) == 1 else None
+
+
+# "on est 4", "about 300 staff", "une vingtaine de personnes": the European size classes
+# (under 10 people: micro; under 250: SME; else large).
+_HEADCOUNT_WORDS = frozenset(
+    "on est nous sommes we are personnes people staff employees salaries employes about environ"
+    " around une vingtaine trentaine quarantaine cinquantaine centaine de d of".split()
+)
+_ROUGH_COUNTS = {"vingtaine": 20, "trentaine": 30, "quarantaine": 40, "cinquantaine": 50}
+_ROUGH_COUNTS |= {"centaine": 100}
+MICRO_BELOW = 10
+SME_BELOW = 250
+
+
+def _size_class(said: list[str]) -> str | None:
+    """The company type a head count typed alone says, if the message is only that."""
+    numbers = [int(w) for w in said if w.isdigit()] + [
+        _ROUGH_COUNTS[w] for w in said if w in _ROUGH_COUNTS
+    ]
+    if len(numbers) != 1 or not set(said) - {str(numbers[0])} <= _HEADCOUNT_WORDS:
+        return None
+    count = numbers[0]
+    return "micro" if count < MICRO_BELOW else "sme" if count < SME_BELOW else "large"

@@ -30,6 +30,15 @@ SURE_QUESTION_SCORE = 0.7
 _NEGATIONS = frozenset({"non", "pas", "not", "no"})
 _PREFERENCE = re.compile(r"plutot que|rather than|instead of|au lieu de")
 _SENTENCE = re.compile(r"(?<=[?!.])\s+")
+# Questions answered beside the first one of a message: plain information, nothing that
+# starts a request, a handoff or a recommendation.
+_INFORMATIVE = frozenset(
+    "what_is_a_cluster cluster_benefits cluster_vs_competitiveness history list_clusters"
+    " eligibility how_to_join funding_and_support sectors_covered privacy membership_fees"
+    " cluster_contact cluster_members events multiple_clusters company_subsidies"
+    " working_language response_time".split()
+)
+MAX_FURTHER_QUESTIONS = 2
 # Topics one can ask again of another cluster by naming it alone ("and TWIST?").
 _PER_CLUSTER_TOPICS = frozenset(
     {"cluster_members", "cluster_contact", "membership_fees", "how_to_join", "events", "history"}
@@ -84,6 +93,21 @@ class Understanding:
             ),
         )
         return match if match.confident else whole
+
+    def further_questions(self, text: str, language: Language, answered: Match) -> list[Match]:
+        """The other questions of a message that asks several, each in its own sentence and
+        clearly about something else than the one answered (at most MAX_FURTHER_QUESTIONS)."""
+        sentences = [s for s in _SENTENCE.split(text) if reads_as_question(s)]
+        if len(sentences) < 2 or answered.intent is None:
+            return []
+        found: list[Match] = []
+        seen = {answered.intent}
+        for sentence in sentences:
+            match = self._matcher.match(sentence, fallback_language=language)
+            if match.confident and match.intent not in seen and match.intent in _INFORMATIVE:
+                found.append(match)
+                seen.add(match.intent)
+        return found[:MAX_FURTHER_QUESTIONS]
 
     def in_context(self, state: ConversationState, text: str, match: Match) -> Match:
         """A follow-up ("and the difference with a cluster?") keeps the topic of the last

@@ -29,6 +29,7 @@ CONTEXTUAL_INTENTS = frozenset(
         "cluster_members",
         "membership_fees",
         "start_join",
+        "events",
     }
 )
 # Intents whose answer about one cluster starts with that cluster's attribute line.
@@ -36,6 +37,7 @@ INTENT_ATTRIBUTE = {
     "cluster_contact": "contact",
     "cluster_members": "members",
     "membership_fees": "contact",
+    "events": "website",
 }
 # What a pôle can tell in one line.
 # Button actions the dialogue answers: "More" under a short answer or a cluster card.
