@@ -100,3 +100,14 @@ async def test_a_head_count_answers_the_company_type(dialogue: Dialogue) -> None
         assert state.join is not None
         assert state.join.answers.company_type == kind
         assert state.join.step is Step.LOCATION
+
+
+async def test_an_activity_no_cluster_covers_gets_all_clusters_not_the_same_question(
+    dialogue: Dialogue,
+) -> None:
+    text = "Which cluster would suit industrial automation and robotics?"
+    [none] = await dialogue.on_text(EN, ConversationState(), text)
+    assert none.topic == "recommend_cluster"
+    assert "c:tweed" in [b.action for row in none.buttons for b in row]
+    [ask] = await dialogue.on_text(EN, ConversationState(), "which cluster fits us?")
+    assert "c:tweed" not in [b.action for row in ask.buttons for b in row]  # asks instead

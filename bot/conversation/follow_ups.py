@@ -8,6 +8,7 @@ from bot.conversation.message_cues import words
 from bot.conversation.state import ConversationState
 from bot.conversation.subject_cues import asks_for_website, attribute_asked, describes_own_activity
 from bot.matching.matcher import Match, Matcher
+from bot.matching.normalisation import content_words
 from bot.messages.answers import AnswerBuilder
 from bot.messages.reply import Reply
 from knowledge.model import KnowledgeBase, Language
@@ -24,6 +25,23 @@ ATTRIBUTE_OF_INTENT = {
 _THIRD_PERSON = frozenset("their they them its leur leurs ils elles eux son sa ses".split())
 # Confident guesses that an attribute asked about a cluster outranks.
 _OVERRIDABLE = frozenset({"contact_human", "working_language", "cluster_info", "help"})
+
+
+# The frame of "which cluster would suit X?": what is left once these are gone is the activity.
+_FRAME_WORDS = frozenset(
+    """
+    cluster clusters which what quel quelle quels lequel suit suits fit fits best right good
+    convient conviendrait correspond adapte adaptee mieux bon would should could recommend
+    recommander conseiller conseillez me moi us our nous notre pour for a an the le la les un
+    une de des du est is are be etre choose choisir one activity activite company entreprise
+    """.split()
+)
+
+
+def names_an_activity(text: str) -> bool:
+    """Whether a question names an activity ("which cluster would suit industrial robotics?"),
+    even one no cluster covers: then the answer is "none fits", not "describe your activity"."""
+    return len([w for w in content_words(text) if w not in _FRAME_WORDS]) >= 2
 
 
 class FollowUps:
@@ -73,7 +91,12 @@ class FollowUps:
             state.activity = text
         elif state.activity:
             fits = self._matcher.recommend(state.activity)
-        if not fits and asked is None and not describes_own_activity(text):
+        if (
+            not fits
+            and asked is None
+            and not describes_own_activity(text)
+            and not names_an_activity(text)
+        ):
             # No activity to go on: ask for one (an activity described that fits no cluster's
             # keywords gets all the clusters instead, below, rather than the same question).
             state.awaiting_activity = True

@@ -39,6 +39,12 @@ _INFORMATIVE = frozenset(
     " working_language response_time".split()
 )
 MAX_FURTHER_QUESTIONS = 2
+# What the first answer already says: "And MecaTech? Is that a cluster?" needs no definition.
+_COVERED_BY = {
+    "cluster_vs_competitiveness": ("what_is_a_cluster",),
+    "cluster_info": ("what_is_a_cluster", "sectors_covered"),
+    "recommend_cluster": ("list_clusters", "sectors_covered"),
+}
 # Topics one can ask again of another cluster by naming it alone ("and TWIST?").
 _PER_CLUSTER_TOPICS = frozenset(
     {"cluster_members", "cluster_contact", "membership_fees", "how_to_join", "events", "history"}
@@ -101,7 +107,7 @@ class Understanding:
         if len(sentences) < 2 or answered.intent is None:
             return []
         found: list[Match] = []
-        seen = {answered.intent}
+        seen = {answered.intent, *_COVERED_BY.get(answered.intent, ())}
         for sentence in sentences:
             match = self._matcher.match(sentence, fallback_language=language)
             if match.confident and match.intent not in seen and match.intent in _INFORMATIVE:
