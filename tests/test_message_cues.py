@@ -12,6 +12,7 @@ from bot.conversation.message_cues import (
     reads_as_correction,
     reads_as_question,
     without_greeting,
+    words,
     written_language,
 )
 from bot.conversation.request_cues import about_my_request, lead_reference, wants_to_join
@@ -164,3 +165,23 @@ def test_greeting_before_a_question_is_dropped() -> None:
     assert without_greeting("Bonjour, comment adhérer ?") == "comment adhérer ?"
     assert without_greeting("bonjour") == "bonjour"
     assert without_greeting("Salut toi") == "Salut toi"
+
+
+def test_places_typed_at_the_location_step() -> None:
+    from bot.conversation.places import place_of
+
+    assert place_of(words("on est à Seraing")) == "wallonia"
+    assert place_of(words("Louvain-la-Neuve")) == "wallonia"
+    assert place_of(words("Leuven")) == "belgium"
+    assert place_of(words("Tel Aviv")) == "abroad"
+    assert place_of(words("Liège et Bruxelles")) is None  # two kinds: the buttons decide
+    assert place_of(words("Menuiserie Dubois")) is None
+
+
+def test_dictated_punctuation_and_how_questions() -> None:
+    from bot.conversation.message_cues import written_punctuation
+
+    text = "quel cluster serait le mieux pour nous point d'interrogation"
+    assert written_punctuation(text).endswith("?")
+    assert not wants_to_join("comment on s'inscrit")
+    assert wants_to_join("ok on s'inscrit")

@@ -43,6 +43,7 @@ from bot.conversation.message_cues import (
     reads_as_question,
     without_greeting,
     words,
+    written_punctuation,
 )
 from bot.conversation.ports import (
     LanguagePreferences,
@@ -166,7 +167,7 @@ class Dialogue:
             if request is not None:
                 return await self.join_flow.on_text(request, None, language, user.id)
             return [*replies, self.answers.notice(language, "not_text")]
-        text = text.strip()
+        text = written_punctuation(text.strip())
         if not words(text):
             # Blank, "?", emoji alone: nothing to answer, and nothing to refuse either.
             if request is not None:

@@ -21,6 +21,9 @@ ATTRIBUTE_OF_INTENT = {
     "sectors_covered": "field",
 }
 
+# A question about one attribute is short; dictated ones run longer ("et les membres d'eco
+# construction c'est qui, plutôt des architectes ou des entrepreneurs ?").
+ATTRIBUTE_MAX_WORDS = 20
 # Words that point at the cluster under discussion rather than at us.
 _THIRD_PERSON = frozenset("their they them its leur leurs ils elles eux son sa ses".split())
 # Confident guesses that an attribute asked about a cluster outranks.
@@ -64,7 +67,12 @@ class FollowUps:
         about_them = bool(match.cluster) or bool(set(words(text)) & _THIRD_PERSON)
         overridable = about_them and match.intent in _OVERRIDABLE
         unsure = not match.confident or match.intent in ATTRIBUTE_OF_INTENT or overridable
-        if attribute is None or cluster is None or not unsure or len(words(text)) > 12:
+        if (
+            attribute is None
+            or cluster is None
+            or not unsure
+            or len(words(text)) > ATTRIBUTE_MAX_WORDS
+        ):
             return None
         if not self._kb.has_cluster(cluster):
             return None

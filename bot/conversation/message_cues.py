@@ -250,6 +250,14 @@ _OPENERS = frozenset(
 )
 
 
+_SPOKEN_QUESTION_MARK = re.compile(r"\s*\bpoint d['’ ]?interrogation\b|\s*\bquestion mark\b", re.I)
+
+
+def written_punctuation(text: str) -> str:
+    """A dictated message's punctuation as written: "… pour nous point d'interrogation"."""
+    return _SPOKEN_QUESTION_MARK.sub(" ?", text)
+
+
 def without_greeting(text: str) -> str:
     """The text without a greeting or a filler before it ("slt c koi un cluster" -> "c koi un
     cluster", "Wait, is it free?" -> "is it free?"): manners and hesitation, the question is
@@ -275,10 +283,12 @@ _DOMAIN_WORDS = frozenset(
     " spw reconnaissance recognition demande request patron ceo boss president presidente"
     " dirigeant responsable groupement inscrire aide aides prime primes".split()
 )
-# "cluster" in the computing sense is not ours: "c'est quoi un cluster kubernetes".
+# "cluster" in the computing (or medical) sense is not ours: "c'est quoi un cluster
+# kubernetes", "des céphalées en cluster".
 _COMPUTING_WORDS = frozenset(
     "kubernetes k8s hadoop spark serveur serveurs server servers kmeans k means hpc node nodes"
-    " noeud noeuds docker gpu redis elasticsearch calcul computing database mongodb".split()
+    " noeud noeuds docker gpu redis elasticsearch calcul computing database mongodb cephalee"
+    " cephalees migraine migraines headache headaches".split()
 )
 
 

@@ -95,11 +95,14 @@ _JOIN_ORDERS = (
 )
 
 
+_HOW = frozenset("comment cmt how".split())
+
+
 def wants_to_join(text: str) -> bool:
     """A wish to join now: "je veux adhérer", "je souhaite faire une demande", "sign me up"."""
     found = words(text)
-    if phrase_in(found, _JOIN_NOW):
-        return True
+    if phrase_in(found, _JOIN_NOW) and found[0] not in _HOW:
+        return True  # "comment on s'inscrit ?" asks how: a question
     if phrase_in(found, _JOIN_ORDERS) and not reads_as_question(text):
         return True
     return phrase_in(found, _WANT) and any(near(w, _JOIN_WORDS) for w in found)
@@ -213,7 +216,16 @@ _CHANGE_WORDS = frozenset(
     " wrong trompe trompee erreur mistake typo faute errone erronee incorrect incorrecte".split()
 )
 # "le nom exact de la société est …", "the correct name is …": a correction too.
-_CHANGE_PHRASES = ("nom exact", "exact name", "correct name", "bon nom", "vrai nom", "right name")
+_CHANGE_PHRASES = (
+    "nom exact",
+    "exact name",
+    "correct name",
+    "bon nom",
+    "vrai nom",
+    "right name",
+    "en fait",
+    "actually",
+)
 # The new value a correction carries, most explicit wording first: "…, il s'agit de X",
 # "wrong name, it's X", "le nom exact est X", "change the email to X", "… : X".
 _NEW_VALUE = tuple(

@@ -30,6 +30,8 @@ _WHICH_CLUSTER = (
     "le mieu",
     "le mieux",
     "correspond le mieux",
+    "lequel pour",
+    "c est lequel",
 )
 
 
@@ -98,6 +100,16 @@ _OWN_ACTIVITY = (
     "ma societe",
     "mon entreprise",
     "ma boite",
+    "je fonde",
+    "je lance",
+    "on lance",
+    "nous lancons",
+    "une startup qui",
+    "on produit",
+    "we re building",
+    "we are building",
+    "i m starting",
+    "i m founding",
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.conversation.message_cues import words
+from bot.conversation.places import place_of
 from bot.leads.model import CompanyType, Location
 from knowledge.model import Language
 from knowledge.text_folding import fold
@@ -34,27 +35,7 @@ CHOICE_WORDS: dict[str, dict[str, str]] = {
         "ecole": "training_centre",
         "school": "training_centre",
     },
-    "location": {
-        "wallonie": "wallonia",
-        "wallonia": "wallonia",
-        "liege": "wallonia",
-        "namur": "wallonia",
-        "charleroi": "wallonia",
-        "mons": "wallonia",
-        "bruxelles": "belgium",
-        "brussels": "belgium",
-        "flandre": "belgium",
-        "flanders": "belgium",
-        "belgique": "belgium",
-        "belgium": "belgium",
-        "etranger": "abroad",
-        "abroad": "abroad",
-        "france": "abroad",
-        "netherlands": "abroad",
-        "germany": "abroad",
-        "allemagne": "abroad",
-        "luxembourg": "abroad",
-    },
+    "location": {},  # places: bot/conversation/places.py
 }
 YES = frozenset("oui yes ok okay accepte agree daccord".split())
 NO = frozenset("non no refuse disagree".split())
@@ -73,6 +54,8 @@ def typed_choice(group: str, text: str, label: Callable[[Language, str], str]) -
     said = words(text)
     if len(said) > 6:
         return None
+    if group == "location" and (place := place_of(said)):
+        return place
     found = {CHOICE_WORDS[group][w] for w in said if w in CHOICE_WORDS[group]}
     if group == "type" and not found:
         found = {size} if (size := _size_class(said)) else set()

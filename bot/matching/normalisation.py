@@ -78,6 +78,14 @@ SHORTHAND = {
     "qqn": "quelqu un",
     "qq1": "quelqu un",
     "mtn": "maintenant",
+    "cest": "est",
+    "ki": "qui",
+    "kel": "quel",
+    "kelle": "quelle",
+    "prod": "production",
+    "appli": "application",
+    "app": "application",
+    "apps": "applications",
     "cybersecu": "cybersecurite",
 }
 
