@@ -111,3 +111,15 @@ async def test_an_activity_no_cluster_covers_gets_all_clusters_not_the_same_ques
     assert "c:tweed" in [b.action for row in none.buttons for b in row]
     [ask] = await dialogue.on_text(EN, ConversationState(), "which cluster fits us?")
     assert "c:tweed" not in [b.action for row in ask.buttons for b in row]  # asks instead
+
+
+async def test_which_poles_gets_their_list_and_the_difference_stays_the_difference(
+    dialogue: Dialogue,
+) -> None:
+    [poles] = await dialogue.on_text(EN, ConversationState(), "which poles exist?")
+    text = poles.plain_text()
+    assert all(name in text for name in ("BioWin", "Skywin", "Wagralim", "MecaTech", "GreenWin"))
+    [diff] = await dialogue.on_text(
+        EN, ConversationState(), "difference between a cluster and a pole?"
+    )
+    assert "BioWin" not in diff.plain_text().split("\n")[0]

@@ -62,6 +62,7 @@ from bot.conversation.subject_cues import (
     asks_for_a_person,
     asks_if_it_fits,
     asks_which_cluster,
+    asks_which_poles,
     describes_own_activity,
     small_talk,
 )
@@ -276,6 +277,8 @@ class Dialogue:
         cluster = match.cluster
         if cluster is None and (intent in CONTEXTUAL_INTENTS or intent in ATTRIBUTE_OF_INTENT):
             cluster = state.last_cluster
+        if intent == "cluster_vs_competitiveness" and asks_which_poles(text):
+            return [self.answers.pole_list(language)]
         attribute = self.follow_ups.attribute_of_intent(state, text, match, cluster, language)
         return [attribute or self.answer_intent(state, language, intent, cluster)]
 

@@ -264,3 +264,20 @@ def attribute_asked(text: str) -> str | None:
 def asks_for_website(text: str) -> bool:
     """A question about a website: "site web ?", "et ils ont un site ?"."""
     return bool(set(words(text)) & _WEBSITE_WORDS)
+
+
+_POLE_WORDS = frozenset("pole poles competitiveness competitivite".split())
+_WHICH_WORDS = frozenset(
+    "lesquels lesquelles quels quelles liste list which what names noms combien many existe"
+    " exist".split()
+)
+_COMPARING = frozenset(
+    "difference diff differences vs versus compare comparer entre between".split()
+)
+
+
+def asks_which_poles(text: str) -> bool:
+    """A question for the list of pôles ("et les pôles ya lesquels ?", "which poles exist?"),
+    not for how they differ from clusters."""
+    found = set(words(text))
+    return bool(found & _POLE_WORDS and found & _WHICH_WORDS and not found & _COMPARING)

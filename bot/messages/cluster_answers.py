@@ -32,6 +32,26 @@ class ClusterAnswers(AnswerBase):
             self._more_button(builder, language, f"{MORE_INTENT_ACTION}:{intent.id}")
         return tagged(builder.build(), intent.id)
 
+    def pole_list(self, language: Language) -> Reply:
+        """The pôles de compétitivité, each with its field and site ("et les pôles, lesquels ?"),
+        with the sources they all share."""
+        poles = self._kb.competitiveness_clusters
+        builder = ReplyBuilder().paragraph(self._t(language, "pole.list", count=len(poles)))
+        for pole in poles:
+            builder.text("• ").bold(pole.name).text(f" — {pole.field[language]} ")
+            link = pole.website or pole.portal
+            if link:
+                builder.link(link, link)
+            builder.line()
+        builder.paragraph()
+        shared = [
+            s for s in poles[0].sourced.sources if all(s in p.sourced.sources for p in poles)
+        ]
+        self._source_lines(builder, language, tuple(shared or poles[0].sourced.sources[:1]))
+        intent = "cluster_vs_competitiveness"
+        builder.buttons(self.intent_button(language, intent, None))
+        return tagged(builder.build(), intent)
+
     def cluster_card(
         self, language: Language, cluster: Cluster, *, detailed: bool = False
     ) -> Reply:
