@@ -123,3 +123,44 @@ async def test_which_poles_gets_their_list_and_the_difference_stays_the_differen
         EN, ConversationState(), "difference between a cluster and a pole?"
     )
     assert "BioWin" not in diff.plain_text().split("\n")[0]
+
+
+async def test_a_correction_whose_value_says_which_answer_it_replaces(
+    dialogue: Dialogue,
+) -> None:
+    state = ConversationState()
+    await dialogue.on_command(EN, state, "join", "tweed")
+    await dialogue.on_text(EN, state, "EnerFlow NV")
+    await dialogue.on_text(EN, state, "BE 0456.123.987")  # kept with a warning
+    await dialogue.on_text(EN, state, "Sorry, the number is actually 0403.170.701")
+    assert state.join is not None
+    assert state.join.answers.enterprise_number == "0403.170.701"
+    assert state.join.answers.activity is None  # not taken for the activity
+    assert state.join.step is Step.ACTIVITY
+
+
+async def test_a_correction_after_sending_is_taken_at_once_when_it_carries_its_value(
+    dialogue: Dialogue,
+) -> None:
+    state = ConversationState()
+    await dialogue.on_command(FR, state, "join", "cap2020")
+    for text in ["Menuiserie Dubois", "0203.201.340", "châssis et portes en bois"]:
+        await dialogue.on_text(FR, state, text)
+    await dialogue.on_action(FR, state, "jt:sme")
+    await dialogue.on_action(FR, state, "jl:wallonia")
+    for text in ["Marc Dubois", "marc@menuiserie-dubois.be", "+32 471 12 34 56"]:
+        await dialogue.on_text(FR, state, text)
+    summary = await dialogue.on_action(FR, state, "jy")  # consent: the summary follows
+    shown = [b.action for reply in summary for row in reply.buttons for b in row]
+    await dialogue.on_action(FR, state, next(a for a in shown if a.startswith("jok")))
+    assert state.join is None
+    # The e-mail in the message is no activity to recommend a cluster for.
+    text = "je me suis trompé dans le mail, c'est marc.dubois@menuiserie-dubois.be"
+    [taken] = await dialogue.on_text(FR, state, text)
+    assert taken.topic == "request_status"
+    assert state.correcting is None  # nothing more asked
+    [asked] = await dialogue.on_text(FR, state, "je voudrais modifier ma demande")
+    assert state.join is None  # not a new request
+    correcting: str | None = state.correcting  # mypy narrowed it to None above
+    assert correcting is not None
+    assert correcting in asked.plain_text()

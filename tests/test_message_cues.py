@@ -185,3 +185,19 @@ def test_dictated_punctuation_and_how_questions() -> None:
     assert written_punctuation(text).endswith("?")
     assert not wants_to_join("comment on s'inscrit")
     assert wants_to_join("ok on s'inscrit")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jsp",
+        "Je ne le connais pas par coeur, je peux le donner plus tard ?",
+        "I'll send it later",
+        "Je ne l'ai pas sous la main, désolé.",
+        "we don't have a belgian number yet",
+    ],
+)
+def test_ways_of_saying_i_have_none_now(text: str) -> None:
+    from bot.conversation.request_cues import means_skip
+
+    assert means_skip(text)

@@ -24,6 +24,12 @@ from bot.conversation.ports import UserRef
 from bot.conversation.request_cues import corrected_value, field_named, field_to_change
 from bot.conversation.state import ConversationState, JoinRequest, Step
 from bot.conversation.understanding import Understanding
+from bot.leads.validation import (
+    Valid,
+    validate_email,
+    validate_enterprise_number,
+    validate_phone,
+)
 from bot.matching.matcher import CONFIDENT_SCORE, Match
 from bot.messages.answers import AnswerBuilder
 from bot.messages.reply import Reply
@@ -31,6 +37,23 @@ from knowledge.model import Language
 
 # How the dialogue answers a question asked inside the form (its own `_question`).
 AskQuestion = Callable[[UserRef, ConversationState, str, Language, Match], Awaitable[list[Reply]]]
+
+
+# Fields whose value tells them apart, in the order they are tried ("sorry, the number is
+# actually 0403.170.701": an enterprise number, whatever the words around it).
+_SELF_EVIDENT_FIELDS = (
+    ("email", validate_email),
+    ("enterprise_number", validate_enterprise_number),
+    ("phone", validate_phone),
+)
+
+
+def _field_of_new_value(text: str) -> str | None:
+    """The answer a correction replaces when only its new value says which one."""
+    value = corrected_value(text) if reads_as_correction(text) else None
+    if not value:
+        return None
+    return next((f for f, valid in _SELF_EVIDENT_FIELDS if isinstance(valid(value), Valid)), None)
 
 
 class FormMessages:
@@ -77,7 +100,7 @@ class FormMessages:
             match = dataclasses.replace(match, intent="privacy", score=CONFIDENT_SCORE)
         elif asks_why(text) and not (match.confident and match.intent not in (None, "privacy")):
             return self._corrections.why_asked(request, language, text)
-        field = field_to_change(text)
+        field = field_to_change(text) or _field_of_new_value(text)
         if field == "contact_name" and not request.answers.contact_name:
             field = "company_name"  # "wrong name" before any contact name: the company's
         if field is not None:

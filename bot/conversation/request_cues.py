@@ -101,6 +101,8 @@ _HOW = frozenset("comment cmt how".split())
 def wants_to_join(text: str) -> bool:
     """A wish to join now: "je veux adhérer", "je souhaite faire une demande", "sign me up"."""
     found = words(text)
+    if set(found) & _CHANGE_WORDS:
+        return False  # "je voudrais modifier ma demande" changes the one sent
     if phrase_in(found, _JOIN_NOW) and found[0] not in _HOW:
         return True  # "comment on s'inscrit ?" asks how: a question
     if phrase_in(found, _JOIN_ORDERS) and not reads_as_question(text):
@@ -110,6 +112,16 @@ def wants_to_join(text: str) -> bool:
 
 _SKIP_PHRASES = (
     "pas sous la main",
+    "par coeur",
+    "plus tard",
+    "le donner apres",
+    "connais pas",
+    "je l ai plus",
+    "later",
+    "not at hand",
+    "don t remember",
+    "dont remember",
+    "don t know it",
     "l ai pas",
     "prefere ne pas",
     "rather not",
@@ -327,7 +339,8 @@ def about_my_request(text: str) -> bool:
     ("comment faire ma demande ?")."""
     found = words(text)
     mine = phrase_in(found, _MY_REQUEST) and phrase_in(found, _STATUS_PHRASES)
-    return mine or lead_reference(text) is not None
+    # "je me suis trompé dans le mail, c'est …": outside the form, a correction of a request sent.
+    return mine or lead_reference(text) is not None or field_to_change(text) is not None
 
 
 # -- language -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 
 from bot.conversation.actions import CorrectRequest, encode
-from bot.conversation.request_cues import lead_reference
+from bot.conversation.request_cues import corrected_value, lead_reference
 from bot.conversation.state import ConversationState
 from bot.leads.model import Lead
 from bot.leads.validation import ACTIVITY_MAX_LENGTH, Invalid, Valid, validate_free_text
@@ -82,6 +82,9 @@ class RequestFollowUp:
         if change:
             target = named or leads[-1]
             state.correcting = target.reference
+            if corrected_value(text):
+                # "je me suis trompé dans le mail, c'est …": the correction is already here.
+                return await self.take_correction(user_id, state, text, language)
             return [self._notice(language, "status.correct_prompt", reference=target.reference)]
         return [self._list([named] if named else leads, language)]
 

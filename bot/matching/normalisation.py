@@ -102,8 +102,14 @@ STEM_LENGTH = 6
 FRENCH_LETTERS = frozenset("éèêàçùâîôûëïœÉÈÊÀÇ")
 
 
+# E-mail addresses and web addresses say nothing of the question ("…@menuiserie-dubois.be"
+# is no activity): they are left out before matching.
+ADDRESSES = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
+
+
 def text_words(text: str) -> list[str]:
     """Folded words with chat shorthand expanded and "qu'est-ce" marked as "quoi"."""
+    text = ADDRESSES.sub(" ", text)
     words: list[str] = []
     text = SEE_YOU_FRENCH.sub(" a plus ", WHAT_IS_FRENCH.sub(" quoi est ce ", text))
     text = DRAWN_OUT.sub(r"\1", text)
