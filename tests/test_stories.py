@@ -39,7 +39,7 @@ from tests.story_runner import (
 
 # Measured on this knowledge base: see the README's "Conversations" section. Development
 # includes the blind v2 stories (written from the brief alone, then tuned on).
-FLOORS = {"development": 0.93, "heldout": 0.84}
+FLOORS = {"development": 0.95, "heldout": 0.88}
 
 
 async def _dialogue(tmp_path: Path, knowledge: KnowledgeBase) -> tuple[Dialogue, Database]:
@@ -66,10 +66,10 @@ async def test_stories_keep_their_floor(
     found = figures(results)
     assert found.turns >= 100
     assert found.share >= FLOORS[part], f"{found.right}/{found.turns} turns right"
-    # Never a question stored as a form answer; never our own domain called off-topic.
+    # Never a question stored as a form answer; never our own domain called off-topic (issue
+    # #13's targets, met on both parts since session 5).
     assert found.questions_stored == 0
-    if part == "development":
-        assert found.in_domain_off_topic == 0
+    assert found.in_domain_off_topic == 0
 
 
 def test_there_are_enough_stories_in_both_languages() -> None:
