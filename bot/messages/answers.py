@@ -119,6 +119,10 @@ class AnswerBuilder(ClusterAnswers):
             sources = intent.sourced.for_short_part()
         if pole is not None:
             sources = (*pole.sourced.sources[:1], *sources)
+        fact = cluster.attribute(attribute) if cluster is not None and attribute else None
+        if fact is not None and fact.source is not None:
+            # The attribute's line already cites its source: not twice in one reply.
+            sources = tuple(s for s in sources if s.url != fact.source.url)
         self._source_lines(builder, language, sources)
         if intent.id in ("how_to_join", "start_join"):
             # The form starts only when the user asks for it, from here or in words.
