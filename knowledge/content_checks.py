@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from knowledge.model import LANGUAGES, Bilingual, KnowledgeBase
+from knowledge.yaml_reader import Problem
 
 SHORT_LIMIT = 600
 # How far (in characters, on the same line) a year or an "undated" marker may sit from a figure.
@@ -32,16 +32,6 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 # Ordinals ("9e", "1er", "3rd", "7th") are ranks, not figures.
 _ORDINAL = re.compile(r"(?:e|er|re|ème|eme|st|nd|rd|th)\b")
 _UNDATED = re.compile(r"non daté|non datée|undated", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class ContentProblem:
-    file: str
-    entry: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.entry}: {self.message}"
 
 
 def undated_figures(text: str) -> list[str]:
@@ -79,15 +69,15 @@ def _texts(text: Bilingual | None) -> Iterator[tuple[str, str]]:
             yield language, text[language]
 
 
-def check_content(kb: KnowledgeBase) -> list[ContentProblem]:
+def check_content(kb: KnowledgeBase) -> list[Problem]:
     """Every problem the content rules find, file by file."""
-    problems: list[ContentProblem] = []
+    problems: list[Problem] = []
 
     def short(file: str, entry: str, what: str, text: Bilingual) -> None:
         for language, value in _texts(text):
             if len(value) > SHORT_LIMIT:
                 problems.append(
-                    ContentProblem(
+                    Problem(
                         file,
                         entry,
                         f"the short {what} ({language}) has {len(value)} characters; "
@@ -99,7 +89,7 @@ def check_content(kb: KnowledgeBase) -> list[ContentProblem]:
         for language, value in _texts(text):
             for figure in undated_figures(value):
                 problems.append(
-                    ContentProblem(
+                    Problem(
                         file,
                         entry,
                         f"{what} ({language}): figure '{figure}' has no year near it "
@@ -112,7 +102,7 @@ def check_content(kb: KnowledgeBase) -> list[ContentProblem]:
         if intent.kind != "informational":
             continue
         if not intent.sourced.sources:
-            problems.append(ContentProblem("intents.yaml", intent.id, "no source for the answer"))
+            problems.append(Problem("intents.yaml", intent.id, "no source for the answer"))
         dated("intents.yaml", intent.id, "answer", intent.answer)
         dated("intents.yaml", intent.id, "details", intent.details)
 
@@ -120,20 +110,20 @@ def check_content(kb: KnowledgeBase) -> list[ContentProblem]:
         short("clusters.yaml", cluster.id, "card ('description')", cluster.description)
         if not cluster.website and not cluster.portal:
             problems.append(
-                ContentProblem(
+                Problem(
                     "clusters.yaml",
                     cluster.id,
                     "neither a website nor a page on the clusters portal ('portal')",
                 )
             )
         if not cluster.sourced.sources:
-            problems.append(ContentProblem("clusters.yaml", cluster.id, "no source for the card"))
+            problems.append(Problem("clusters.yaml", cluster.id, "no source for the card"))
         dated("clusters.yaml", cluster.id, "card", cluster.description)
         dated("clusters.yaml", cluster.id, "details", cluster.details)
         for name, attribute in cluster.attributes:
             if attribute.source is None and not attribute.unknown:
                 problems.append(
-                    ContentProblem(
+                    Problem(
                         "clusters.yaml",
                         cluster.id,
                         f"attribute '{name}' has no source (or say 'unknown: true')",
@@ -143,6 +133,6 @@ def check_content(kb: KnowledgeBase) -> list[ContentProblem]:
 
     for pole in kb.competitiveness_clusters:
         if not pole.sourced.sources:
-            problems.append(ContentProblem("competitiveness_clusters.yaml", pole.id, "no source"))
+            problems.append(Problem("competitiveness_clusters.yaml", pole.id, "no source"))
         dated("competitiveness_clusters.yaml", pole.id, "field", pole.field)
     return problems

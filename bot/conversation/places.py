@@ -5,15 +5,13 @@ municipality: a place not listed still gets the buttons."""
 from __future__ import annotations
 
 WALLONIA = (
-    "wallonie wallonia liege namur charleroi mons tournai mouscron verviers seraing"
-    " wavre ottignies nivelles waterloo arlon"
-    " bastogne dinant huy gembloux ath soignies binche herstal eupen spa"
-    " malmedy bertrix libramont ciney andenne sambreville chatelet fleurus gosselies jodoigne"
-    " tubize waremme hannut vise ans flemalle chaudfontaine durbuy neufchateau virton"
+    "wallonie wallonia liege namur charleroi mons tournai mouscron verviers seraing wavre"
+    " ottignies nivelles waterloo arlon bastogne dinant huy gembloux ath soignies binche herstal"
+    " eupen spa malmedy bertrix libramont ciney andenne sambreville chatelet fleurus gosselies"
+    " jodoigne tubize waremme hannut vise ans flemalle chaudfontaine durbuy neufchateau virton"
     " philippeville couvin chimay thuin enghien lessines peruwelz comines frameries boussu"
-    " manage seneffe courcelles rixensart genappe perwez eghezee jambes"
-    " marcinelle jumet aywaille esneux stavelot welkenraedt"
-    " ardennes hainaut"
+    " manage seneffe courcelles rixensart genappe perwez eghezee jambes marcinelle jumet"
+    " aywaille esneux stavelot welkenraedt ardennes hainaut"
 )
 BELGIUM_ELSEWHERE = (
     "bruxelles brussels brussel ixelles anderlecht schaerbeek uccle etterbeek flandre flanders"
@@ -22,10 +20,9 @@ BELGIUM_ELSEWHERE = (
     " belgique belgium belgie"
 )
 ABROAD = (
-    "etranger abroad france paris lille netherlands nederland amsterdam rotterdam"
-    " maastricht allemagne germany aachen cologne luxembourg uk london londres"
-    " usa israel canada suisse switzerland italie"
-    " italy espagne spain pologne poland inde india"
+    "etranger abroad france paris lille netherlands nederland amsterdam rotterdam maastricht"
+    " allemagne germany aachen cologne luxembourg uk london londres usa israel canada suisse"
+    " switzerland italie italy espagne spain pologne poland inde india"
 )
 NAMED_PLACES: tuple[tuple[str, str], ...] = (
     *((name, "wallonia") for name in WALLONIA.split()),

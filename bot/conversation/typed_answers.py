@@ -11,31 +11,29 @@ from bot.leads.model import CompanyType, Location
 from knowledge.model import Language
 from knowledge.text_folding import fold
 
-# Typed answers to the button steps, beyond the buttons' own labels ("startup", "PME", "Liège").
-CHOICE_WORDS: dict[str, dict[str, str]] = {
-    "type": {
-        "startup": "micro",
-        "start": "micro",
-        "tpe": "micro",
-        "micro": "micro",
-        "freelance": "micro",
-        "independant": "micro",
-        "pme": "sme",
-        "sme": "sme",
-        "grande": "large",
-        "large": "large",
-        "big": "large",
-        "universite": "research_centre",
-        "university": "research_centre",
-        "recherche": "research_centre",
-        "research": "research_centre",
-        "labo": "research_centre",
-        "formation": "training_centre",
-        "training": "training_centre",
-        "ecole": "training_centre",
-        "school": "training_centre",
-    },
-    "location": {},  # places: bot/conversation/places.py
+# Typed company types, beyond the buttons' own labels ("startup", "PME"); places typed at the
+# location step are in places.py.
+TYPE_WORDS: dict[str, str] = {
+    "startup": "micro",
+    "start": "micro",
+    "tpe": "micro",
+    "micro": "micro",
+    "freelance": "micro",
+    "independant": "micro",
+    "pme": "sme",
+    "sme": "sme",
+    "grande": "large",
+    "large": "large",
+    "big": "large",
+    "universite": "research_centre",
+    "university": "research_centre",
+    "recherche": "research_centre",
+    "research": "research_centre",
+    "labo": "research_centre",
+    "formation": "training_centre",
+    "training": "training_centre",
+    "ecole": "training_centre",
+    "school": "training_centre",
 }
 YES = frozenset("oui yes ok okay accepte agree daccord".split())
 NO = frozenset("non no refuse disagree".split())
@@ -43,7 +41,8 @@ NO = frozenset("non no refuse disagree".split())
 
 def typed_choice(group: str, text: str, label: Callable[[Language, str], str]) -> str | None:
     """The value of a `group` ("type" or "location") that `text` names: a button's label in
-    either language, or one word of `CHOICE_WORDS` (a sentence is a question, not a choice)."""
+    either language, a place (`places.py`), one word of `TYPE_WORDS` or a head count (a
+    sentence is a question, not a choice)."""
     folded = fold(text).strip(" .!")
     values = [t.value for t in CompanyType] if group == "type" else [p.value for p in Location]
     languages: tuple[Language, ...] = ("fr", "en")
@@ -54,11 +53,11 @@ def typed_choice(group: str, text: str, label: Callable[[Language, str], str]) -
     said = words(text)
     if len(said) > 6:
         return None
-    if group == "location" and (place := place_of(said)):
-        return place
-    found = {CHOICE_WORDS[group][w] for w in said if w in CHOICE_WORDS[group]}
-    if group == "type" and not found:
-        found = {size} if (size := _size_class(said)) else set()
+    if group == "location":
+        return place_of(said)
+    found = {TYPE_WORDS[w] for w in said if w in TYPE_WORDS}
+    if not found:
+        return _size_class(said)
     return found.pop() if len(found) == 1 else None
 
 

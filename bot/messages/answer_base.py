@@ -14,10 +14,12 @@ from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Button, Reply, ReplyBuilder
 from bot.settings import DEFAULT_LEAD_RETENTION_DAYS
 from knowledge.model import (
+    Bilingual,
     Cluster,
     KnowledgeBase,
     Language,
     Source,
+    Sourced,
 )
 
 # Intents for which "it" can mean the cluster discussed just before ("how do I join it?").
@@ -126,6 +128,24 @@ class AnswerBase:
             builder.line()
         if sources:
             builder.paragraph()
+
+    def _details(
+        self,
+        builder: ReplyBuilder,
+        language: Language,
+        details: Bilingual | None,
+        sourced: Sourced,
+        *,
+        detailed: bool,
+    ) -> tuple[Source, ...]:
+        """The details when asked for ("More"); returns the sources to cite: all of them with
+        the details (or when there are none), else those of the short part."""
+        if details is None:
+            return sourced.sources
+        if detailed:
+            builder.paragraphs(self._text(details[language]))
+            return sourced.sources
+        return sourced.for_short_part()
 
     def _more_button(self, builder: ReplyBuilder, language: Language, action: str) -> None:
         builder.buttons(Button(self._t(language, "more"), action))

@@ -112,11 +112,9 @@ class AnswerBuilder(ClusterAnswers):
         if cluster is not None and attribute is not None:
             self._attribute_lines(builder, language, cluster, attribute)
         builder.paragraphs(self._text(intent.answer[language]))
-        sources = intent.sourced.sources
-        if detailed and intent.details is not None:
-            builder.paragraphs(self._text(intent.details[language]))
-        elif intent.details is not None:
-            sources = intent.sourced.for_short_part()
+        sources = self._details(
+            builder, language, intent.details, intent.sourced, detailed=detailed
+        )
         if pole is not None:
             sources = (*pole.sourced.sources[:1], *sources)
         fact = cluster.attribute(attribute) if cluster is not None and attribute else None

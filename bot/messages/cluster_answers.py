@@ -20,11 +20,9 @@ class ClusterAnswers(AnswerBase):
 
     def cluster_list(self, language: Language, intent: Intent, *, detailed: bool = False) -> Reply:
         builder = ReplyBuilder().paragraphs(intent.answer[language])
-        sources = intent.sourced.sources
-        if detailed and intent.details is not None:
-            builder.paragraphs(intent.details[language])
-        elif intent.details is not None:
-            sources = intent.sourced.for_short_part()
+        sources = self._details(
+            builder, language, intent.details, intent.sourced, detailed=detailed
+        )
         self._source_lines(builder, language, sources)
         self._cluster_buttons(builder, list(self._kb.clusters))
         builder.buttons(Button(self._t(language, "menu.recommend"), "r"))
@@ -59,11 +57,9 @@ class ClusterAnswers(AnswerBase):
         details (figures with their years, disagreements between sources)."""
         builder = ReplyBuilder().bold(cluster.name).text(" — ").text(cluster.tagline[language])
         builder.paragraph().paragraphs(cluster.description[language])
-        sources = cluster.sourced.sources
-        if detailed and cluster.details is not None:
-            builder.paragraphs(cluster.details[language])
-        elif cluster.details is not None:
-            sources = cluster.sourced.for_short_part()
+        sources = self._details(
+            builder, language, cluster.details, cluster.sourced, detailed=detailed
+        )
         self._website_line(builder, language, cluster)
         self._source_lines(builder, language, sources)
         builder.buttons(
