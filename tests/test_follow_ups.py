@@ -164,3 +164,13 @@ async def test_a_correction_after_sending_is_taken_at_once_when_it_carries_its_v
     correcting: str | None = state.correcting  # mypy narrowed it to None above
     assert correcting is not None
     assert correcting in asked.plain_text()
+
+
+async def test_a_question_after_a_filler_at_a_typed_step_is_answered(dialogue: Dialogue) -> None:
+    state = ConversationState()
+    await dialogue.on_command(FR, state, "join", "tweed")
+    await dialogue.on_text(FR, state, "Solaris SRL")
+    replies = await dialogue.on_text(FR, state, "attends c combien deja")
+    assert replies[0].topic == "membership_fees"  # not "this number is not valid"
+    assert state.join is not None
+    assert state.join.step is Step.ENTERPRISE_NUMBER  # and the step is asked again

@@ -16,6 +16,7 @@ from bot.conversation.message_cues import (
     has_domain_words,
     reads_as_follow_up,
     reads_as_question,
+    without_greeting,
     words,
 )
 from bot.conversation.request_cues import wants_to_join
@@ -172,7 +173,7 @@ class Understanding:
         if self._join_flow.accepts(request, text):
             if request.step in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER, Step.CLUSTER):
                 return False  # a valid e-mail, number or cluster name is never a question
-            if reads_as_question(text) or wants_to_join(text):
+            if reads_as_question(without_greeting(text)) or wants_to_join(text):
                 return True
             return (
                 match.confident
@@ -180,7 +181,7 @@ class Understanding:
                 and match.intent not in SMALL_TALK
                 and self.in_domain(text)
             )
-        if reads_as_question(text) or wants_to_join(text):
+        if reads_as_question(without_greeting(text)) or wants_to_join(text):
             return True
         if request.step in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER):
             # "dana at gridmind dot io" is a try at the answer, to be told what is expected.
