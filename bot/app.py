@@ -105,6 +105,11 @@ def build_application(settings: Settings, knowledge: KnowledgeBase) -> Assistant
         # Talking to a person is off until it has a way to reach the staff chat.
         attach_handoff_channel(application, settings)
         await _register_commands(application)
+        if application.job_queue is not None:
+            # Leads left unannounced by the last run go out now that the services are open:
+            # the repeating job's first run (1 s after the jobs were registered) may have come
+            # and gone while the knowledge base and the matcher were loading.
+            application.job_queue.run_once(notify_staff, 0)
 
     async def close_services(application: AssistantApplication) -> None:
         await application.bot_data.close_services()

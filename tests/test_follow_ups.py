@@ -42,6 +42,11 @@ async def test_naming_another_cluster_asks_it_the_same_question(dialogue: Dialog
         "cluster_contact",
         "cap2020",
     )
+    # The website was asked, so the other cluster's website is what is wanted, not its card.
+    assert "site web" in other.plain_text()
+    assert "contact" not in other.plain_text()
+    [contact] = await dialogue.on_text(FR, state, "et le contact de twist ?")
+    assert "contact" in contact.plain_text().split("\n")[0]
 
 
 async def test_their_contact_is_the_clusters_not_a_person_of_ours(dialogue: Dialogue) -> None:
@@ -174,3 +179,47 @@ async def test_a_question_after_a_filler_at_a_typed_step_is_answered(dialogue: D
     assert replies[0].topic == "membership_fees"  # not "this number is not valid"
     assert state.join is not None
     assert state.join.step is Step.ENTERPRISE_NUMBER  # and the step is asked again
+
+
+async def test_an_unclear_question_is_ours_not_off_topic(
+    dialogue: Dialogue,
+) -> None:
+    state = ConversationState()
+    [fees] = await dialogue.on_text(EN, state, "how much does membership cost?")
+    assert fees.topic == "membership_fees"
+    # The matcher cannot place it, but it is unlike what is off-topic: "did you mean", with
+    # the closest themes as buttons.
+    [unclear] = await dialogue.on_text(EN, state, "is that tax deductible or subsidised?")
+    assert unclear.topic == "did_you_mean"
+    assert any(b.action.startswith("i:company_subsidies") for row in unclear.buttons for b in row)
+    # Off-topic questions stay off-topic, even right after a question of ours.
+    [weather] = await dialogue.on_text(EN, state, "what's the weather like in Namur today?")
+    [vat] = await dialogue.on_text(EN, state, "what's the VAT rate on restaurant meals?")
+    assert (weather.topic, vat.topic) == ("off_topic", "off_topic")
+
+
+async def test_a_greeting_with_nothing_asked_stays_a_greeting(dialogue: Dialogue) -> None:
+    [hello] = await dialogue.on_text(FR, ConversationState(), "salut a vous")
+    [evening] = await dialogue.on_text(FR, ConversationState(), "Bonsoir tout le monde")
+    assert (hello.topic, evening.topic) == ("greeting", "greeting")
+
+
+@pytest.mark.parametrize(
+    ("argument", "cluster"),
+    [
+        ("ecoconstruction", "eco-construction"),
+        ("Eco Construction", "eco-construction"),
+        ("PLASTIWIN", "plastiwin"),
+        ("tweed", "tweed"),
+        ("<b>nothing we know</b>", None),
+    ],
+)
+async def test_join_takes_a_cluster_by_the_name_people_type(
+    dialogue: Dialogue, argument: str, cluster: str | None
+) -> None:
+    state = ConversationState()
+    await dialogue.on_command(FR, state, "join", argument)
+    assert state.join is not None
+    assert state.join.answers.cluster == cluster
+    # Without a cluster it is asked for; with one, the company's name comes next.
+    assert state.join.step == (Step.CLUSTER if cluster is None else Step.COMPANY_NAME)

@@ -165,6 +165,9 @@ def test_greeting_before_a_question_is_dropped() -> None:
     assert without_greeting("Bonjour, comment adhérer ?") == "comment adhérer ?"
     assert without_greeting("bonjour") == "bonjour"
     assert without_greeting("Salut toi") == "Salut toi"
+    assert without_greeting("salut a vous") == "salut a vous"
+    assert without_greeting("Bonsoir tout le monde !") == "Bonsoir tout le monde !"
+    assert without_greeting("Bonjour, je suis menuisier à Namur") == "je suis menuisier à Namur"
 
 
 def test_places_typed_at_the_location_step() -> None:
@@ -201,3 +204,13 @@ def test_ways_of_saying_i_have_none_now(text: str) -> None:
     from bot.conversation.request_cues import means_skip
 
     assert means_skip(text)
+
+
+def test_a_cancel_said_in_a_sentence_of_its_own_in_a_long_message() -> None:
+    assert is_cancel("Non attendez, je dois d'abord en parler à ma femme. Annulez pour l'instant.")
+    # A long answer that merely tells of cancelling, or a name with "stop", is no cancel.
+    assert not is_cancel(
+        "Nous fabriquons des châssis et nous avons dû annuler deux commandes cette année à "
+        "cause des retards de livraison des fournisseurs."
+    )
+    assert not is_cancel("Menuiserie Stop. Rue de la Gare 5.")

@@ -49,6 +49,17 @@ class Commands:
             return [welcome, d.answers.paused_join(language)]
         return [welcome]
 
+    def _cluster_named(self, argument: str) -> str | None:
+        """The cluster `/join <argument>` names: its id, or its name as people type it
+        ("/join eco construction", "/join Plastiwin", "/join twst")."""
+        argument = argument.strip()[:100]
+        if not argument:
+            return None
+        if self._dialogue.knowledge.has_cluster(argument.lower()):
+            return argument.lower()
+        clusters = self._dialogue.matcher.analyse(argument).clusters
+        return clusters[0] if clusters else None
+
     async def run(
         self, user: UserRef, state: ConversationState, command: str, argument: str = ""
     ) -> list[Reply]:
@@ -66,7 +77,7 @@ class Commands:
         if command == "language":
             return [d.answers.language_menu(language)]
         if command == "join":
-            return d.start_join(state, language, argument.strip().lower() or None)
+            return d.start_join(state, language, self._cluster_named(argument))
         if command == "mydata":
             return [await self.my_data(user, language)]
         if command == "forget":

@@ -57,7 +57,7 @@ from bot.conversation.request_cues import (
     wants_to_join,
 )
 from bot.conversation.request_followup import RequestCorrected, RequestFollowUp
-from bot.conversation.state import ConversationState
+from bot.conversation.state import SUBJECT_TURNS, ConversationState
 from bot.conversation.subject_cues import (
     asks_for_a_person,
     asks_if_it_fits,
@@ -68,7 +68,7 @@ from bot.conversation.subject_cues import (
 )
 from bot.conversation.understanding import Understanding
 from bot.handoff.hook import NO_HANDOFF, HandoffHook
-from bot.matching.matcher import Match, Matcher
+from bot.matching.matcher import LIKELY_OUT_OF_SCOPE, SURE_OUT_OF_SCOPE, Match, Matcher
 from bot.messages.answers import CONTEXTUAL_INTENTS, AnswerBuilder, tagged
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
@@ -290,11 +290,23 @@ class Dialogue:
         if match.intent is not None:
             choices = [match.intent, *match.alternatives][:3]
             return [self.answers.did_you_mean(language, choices, match.cluster)]
+        if match.out_of_scope < LIKELY_OUT_OF_SCOPE and match.alternatives:
+            # Not placed, yet unlike what is off-topic: an unclear message of ours ("Parce que
+            # je suis tout seul avec mon fils"), so offer the closest themes.
+            choices = list(match.alternatives[:3])
+            return [self.answers.did_you_mean(language, choices, state.last_cluster)]
         subject = match.cluster or (
             state.last_cluster if match.competitiveness_cluster is None else None
         )
-        # A short follow-up question leans on the subject under discussion: in our domain too.
-        leaning = state.last_cluster is not None and reads_as_follow_up(text)
+        # A short follow-up question leans on the subject under discussion: in our domain too;
+        # so does a message the matcher could not place but is not sure is off-topic, while a
+        # subject of ours is fresh ("What's the difference between the two anyway?"). Calling
+        # our own domain off-topic is the worse mistake of the two.
+        leaning = (state.last_cluster is not None and reads_as_follow_up(text)) or (
+            state.subject.intent is not None
+            and state.subject.age < SUBJECT_TURNS
+            and match.out_of_scope < SURE_OUT_OF_SCOPE
+        )
         if (
             match.cluster
             or match.competitiveness_cluster
@@ -325,7 +337,7 @@ class Dialogue:
             else None
         )
         intent = self.knowledge.intent(intent_id)
-        state.subject.intent = intent_id
+        state.subject.intent, state.subject.attribute = intent_id, None
         if cluster is not None:
             state.about(cluster=cluster.id)
         if intent_id == "cluster_info" and cluster is not None:

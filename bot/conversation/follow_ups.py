@@ -25,7 +25,7 @@ ATTRIBUTE_OF_INTENT = {
 # construction c'est qui, plutôt des architectes ou des entrepreneurs ?").
 ATTRIBUTE_MAX_WORDS = 20
 # Words that point at the cluster under discussion rather than at us.
-_THIRD_PERSON = frozenset("their they them its leur leurs ils elles eux son sa ses".split())
+_THIRD_PERSON = frozenset("their they them its there leur leurs ils elles eux son sa ses".split())
 # Confident guesses that an attribute asked about a cluster outranks.
 _OVERRIDABLE = frozenset({"contact_human", "working_language", "cluster_info", "help"})
 
@@ -84,7 +84,7 @@ class FollowUps:
         state.about(cluster=cluster)
         reply = self._answers.cluster_attribute(language, self._kb.cluster(cluster), attribute)
         # "and TWIST?" next asks the same of another cluster.
-        state.subject.intent = reply.topic
+        state.subject.intent, state.subject.attribute = reply.topic, attribute
         return reply
 
     def recommend(
@@ -127,7 +127,13 @@ class FollowUps:
         """The attribute a confident intent asks about (cluster_members -> members…), for the
         cluster named or under discussion; None when the intent is not about one."""
         attribute = ATTRIBUTE_OF_INTENT.get(match.intent or "")
-        if attribute == "contact" and asks_for_website(text):
+        same_again = (
+            state.subject.attribute == "website"
+            and match.intent == state.subject.intent
+            and attribute_asked(text) is None
+        )
+        if attribute == "contact" and (asks_for_website(text) or same_again):
+            # "et leur site ?" then "et pour CAP 2020 ?": that cluster's website too.
             attribute = "website"
         if attribute is None or cluster is None or not self._kb.has_cluster(cluster):
             return None

@@ -80,6 +80,7 @@ _BACK_PHRASES = (
 )
 # A control word only counts in a short message: "comment arrêter ma demande ?" is a question.
 _CONTROL_MAX_WORDS = 5
+_SENTENCE_END = re.compile(r"(?<=[.!;])\s+")
 # A longer message controls the form only with a clear verb or phrase, said and not asked.
 _LONG_CONTROL_MAX_WORDS = 14
 
@@ -102,9 +103,16 @@ def is_cancel(text: str) -> bool:
             w in _CANCEL_WORDS or (len(w) >= _CANCEL_TYPO_MIN_LENGTH and near(w, _CANCEL_WORDS))
             for w in found
         )
-    # "stop" or "exit" inside a long answer may be part of it ("panneaux stop"): verbs only.
-    said = len(found) <= _LONG_CONTROL_MAX_WORDS and not reads_as_question(text)
-    return said and any(w in _CANCEL_VERBS for w in found)
+    # "stop" or "exit" inside a long answer may be part of it ("panneaux stop"): verbs only,
+    # in a message short enough or in a sentence of its own ("Non attendez, je dois d'abord en
+    # parler à ma femme. Annulez pour l'instant.").
+    if reads_as_question(text):
+        return False
+    sentences = [words(s) for s in _SENTENCE_END.split(text)]
+    return any(
+        len(sentence) <= _LONG_CONTROL_MAX_WORDS and any(w in _CANCEL_VERBS for w in sentence)
+        for sentence in ([found] if len(found) <= _LONG_CONTROL_MAX_WORDS else sentences)
+    )
 
 
 _KEEP_WORDS = frozenset("reste restons garde gardons garder keep stay stick".split())
@@ -141,6 +149,12 @@ _QUESTION_PHRASES = (
     "c koi",
     "c combien",
     "c est combien",
+    "c ou",
+    "c est ou",
+    "c quand",
+    "c est quand",
+    "c qui",
+    "c est qui",
     "ca coute",
     "est ce que",
     "est ce qu",
@@ -253,6 +267,10 @@ _OPENERS = frozenset(
 )
 
 
+# After a greeting, this many words say something even without a question ("Bonjour, je suis
+# menuisier à Namur"); fewer are part of the greeting.
+_STATEMENT_WORDS = 4
+
 _SPOKEN_QUESTION_MARK = re.compile(r"\s*\bpoint d['’ ]?interrogation\b|\s*\bquestion mark\b", re.I)
 
 
@@ -264,13 +282,15 @@ def written_punctuation(text: str) -> str:
 def without_greeting(text: str) -> str:
     """The text without a greeting or a filler before it ("slt c koi un cluster" -> "c koi un
     cluster", "Wait, is it free?" -> "is it free?"): manners and hesitation, the question is
-    what to answer. Unchanged when fewer than two words would be left."""
+    what to answer. Unchanged when fewer than two words would be left, or a few words that
+    ask nothing: "salut à vous", "bonsoir tout le monde" are the greeting itself."""
     for _opener in range(2):  # "ok wait, …"
         match = re.match(r"\s*([^\W\d_]+)[\s,.!]+", text)
         if match is None or match.group(1).casefold() not in _OPENERS:
             break
         rest = text[match.end() :]
-        if len(words(rest)) < 2:
+        left = len(words(rest))
+        if left < 2 or (left < _STATEMENT_WORDS and not reads_as_question(rest)):
             break
         text = rest
     return text

@@ -172,10 +172,19 @@ class Subject:
     cluster: str | None = None
     pole: str | None = None
     intent: str | None = None
+    # The one attribute last answered ("website" for "et leur site ?"), so that "and for CAP
+    # 2020?" asks for the same attribute, not for the whole contact card.
+    attribute: str | None = None
     age: int = 0  # turns since it was last named
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cluster": self.cluster, "pole": self.pole, "intent": self.intent, "age": self.age}
+        return {
+            "cluster": self.cluster,
+            "pole": self.pole,
+            "intent": self.intent,
+            "attribute": self.attribute,
+            "age": self.age,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> Subject:
@@ -186,6 +195,7 @@ class Subject:
             cluster=_text(data.get("cluster")),
             pole=_text(data.get("pole")),
             intent=_text(data.get("intent")),
+            attribute=_text(data.get("attribute")),
             age=age if isinstance(age, int) and age >= 0 else SUBJECT_TURNS,
         )
 

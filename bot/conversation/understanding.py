@@ -83,9 +83,11 @@ class Understanding:
         # "I represent a Canadian firm (...). Could you tell me whether (...)?": one question
         # among statements is what to answer.
         questions = [s for s in sentences if reads_as_question(s)]
-        if len(questions) == 1:
+        if questions:
             asked = self._matcher.match(questions[0], fallback_language=language)
-            if asked.confident or not settled:
+            # Several questions are answered in the order asked (`further_questions` adds the
+            # others), so the first one clear enough comes first.
+            if asked.confident or (len(questions) == 1 and not settled):
                 return asked
         if settled:
             return whole

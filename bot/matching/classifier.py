@@ -29,7 +29,7 @@ from knowledge.model import KnowledgeBase
 WEIGHTS_PATH = Path(__file__).with_name("intent_weights.json")
 # Bump when the features change (here, in normalisation or in text_analysis): the hash then
 # differs and the weights must be retrained.
-FEATURE_VERSION = 7
+FEATURE_VERSION = 8
 OUT_OF_SCOPE = "§out_of_scope"
 CHARACTER_NGRAMS = (3, 4, 5)
 PLACEHOLDER_PREFIX = "§"

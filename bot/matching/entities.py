@@ -67,6 +67,11 @@ class EntityDetector:
         for entity in unique:
             self._by_first_word.setdefault(entity[0][0], []).append(entity)
         self.name_words = frozenset(w for phrase, _i, _t in unique for w in phrase)
+        # Names that are one word of their own ("plastiwin", "tweed"): what a typo of a name
+        # is measured against.
+        self.single_names = frozenset(
+            phrase[0] for phrase, _i, _t in unique if len(phrase) == 1 and len(phrase[0]) >= 5
+        )
 
         # Description phrases: a word's weight says how few entities use it.
         self._descriptions = [d for d in dict.fromkeys(descriptions) if len(d[0]) >= 2]

@@ -53,6 +53,19 @@ SHORTHAND = {
     "tjs": "toujours",
     "ty": "thank you",
     "thx": "thanks",
+    "thanx": "thanks",
+    "thnx": "thanks",
+    "tysm": "thank you so much",
+    "merssi": "merci",
+    "mersi": "merci",
+    "mrci": "merci",
+    "conbien": "combien",
+    "bxl": "bruxelles",
+    "voudre": "voudrais",
+    "minscrir": "m inscrire",
+    "minscrire": "m inscrire",
+    "ya": "il y a",
+    "yen": "il y en",
     "tks": "thanks",
     "cya": "see you",
     "u": "you",
@@ -105,17 +118,31 @@ FRENCH_LETTERS = frozenset("éèêàçùâîôûëïœÉÈÊÀÇ")
 # E-mail addresses and web addresses say nothing of the question ("…@menuiserie-dubois.be"
 # is no activity): they are left out before matching.
 ADDRESSES = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+", re.IGNORECASE)
+# "IT" in capitals is information technology ("an IT company"), but folded it would be the stop
+# word "it" and the sector would be lost. Only in text that is not all capitals ("IS IT FREE").
+INFORMATION_TECHNOLOGY = re.compile(r"\bIT\b")
 
 
-def text_words(text: str) -> list[str]:
-    """Folded words with chat shorthand expanded and "qu'est-ce" marked as "quoi"."""
+def text_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """Folded words with chat shorthand expanded and "qu'est-ce" marked as "quoi"; two words
+    that together make one of `names` are joined ("info pole", "plasti win")."""
     text = ADDRESSES.sub(" ", text)
+    if text != text.upper():
+        text = INFORMATION_TECHNOLOGY.sub(" informatique ", text)
     words: list[str] = []
     text = SEE_YOU_FRENCH.sub(" a plus ", WHAT_IS_FRENCH.sub(" quoi est ce ", text))
     text = DRAWN_OUT.sub(r"\1", text)
-    for word in fold(text).split():
+    folded = fold(text).split()
+    i = 0
+    while i < len(folded):
+        word = folded[i]
+        if i + 1 < len(folded) and word + folded[i + 1] in names:
+            words.append(word + folded[i + 1])
+            i += 2
+            continue
         expansion = SHORTHAND.get(word)
         words.extend(expansion.split() if expansion else (word,))
+        i += 1
     return words
 
 

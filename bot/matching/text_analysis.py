@@ -73,6 +73,18 @@ class Analyser:
         for text, language in examples:
             for word in text_words(text):
                 languages[word].add(language)
+        # Examples written as people type hold misspelt names ("c koi twed"); such a word must
+        # still be corrected to the name, not kept as a word of its own.
+        misspelt_names = {
+            word
+            for word in languages
+            if len(word) >= MIN_TYPO_LENGTH
+            and word not in self.entities.name_words
+            and any(
+                OSA.distance(word, name, score_cutoff=_max_edits(word)) <= _max_edits(word)
+                for name in self.entities.single_names
+            )
+        }
         for cluster in knowledge.clusters:
             for language, text in cluster.aliases.all() + cluster.keywords.all():
                 for word in text_words(text):
@@ -84,15 +96,18 @@ class Analyser:
             for text in (pole.name, *pole.aliases.fr, *pole.aliases.en):
                 for word in text_words(text):
                     languages[word].update(("fr", "en"))
-        # A word used by one language only tells the question's language.
+        # A word used by one language only tells the question's language (a number does not,
+        # whichever examples happen to hold it).
         self._word_language: dict[str, str] = {
-            w: next(iter(langs)) for w, langs in languages.items() if len(langs) == 1
+            w: next(iter(langs))
+            for w, langs in languages.items()
+            if len(langs) == 1 and not w.isdigit()
         }
         for word in FRENCH_STOP_WORDS - ENGLISH_STOP_WORDS:
             self._word_language[word] = "fr"
         for word in ENGLISH_STOP_WORDS - FRENCH_STOP_WORDS:
             self._word_language[word] = "en"
-        self.vocabulary = frozenset(set(languages) - STOP_WORDS)
+        self.vocabulary = frozenset(set(languages) - STOP_WORDS - misspelt_names)
         self._by_first_letter: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self.vocabulary):
             self._by_first_letter[word[0]].append(word)
@@ -114,7 +129,7 @@ class Analyser:
         words: list[str] = []
         # (position in `words` or -1 for a stop word, the word as corrected)
         sequence: list[tuple[int, str]] = []
-        for word in text_words(text):
+        for word in text_words(text, self.entities.single_names):
             language = self._word_language.get(word)
             if language == "fr":
                 french += 1

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from knowledge.loader import SAFE_LOADER
 from knowledge.model import LANGUAGES, Language
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -72,7 +73,7 @@ class Catalogue:
         for language in LANGUAGES:
             path = directory / f"{language}.yaml"
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
             except (OSError, yaml.YAMLError) as error:
                 raise CatalogueError(f"{path.name}: cannot be read: {error}") from error
             if not isinstance(data, Mapping):
