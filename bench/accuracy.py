@@ -41,7 +41,15 @@ HOLDOUT_QUESTIONS = DATA / "holdout_questions.yaml"
 DEV_QUESTIONS_V3 = DATA / "dev_questions_v3.yaml"
 DEV_QUESTIONS_V4 = DATA / "dev_questions_v4.yaml"
 DEV_QUESTIONS_V5 = DATA / "dev_questions_v5.yaml"
-DEVELOPMENT = (QUESTIONS, HOLDOUT_QUESTIONS, DEV_QUESTIONS_V3, DEV_QUESTIONS_V4, DEV_QUESTIONS_V5)
+DEV_QUESTIONS_V6 = DATA / "dev_questions_v6.yaml"
+DEVELOPMENT = (
+    QUESTIONS,
+    HOLDOUT_QUESTIONS,
+    DEV_QUESTIONS_V3,
+    DEV_QUESTIONS_V4,
+    DEV_QUESTIONS_V5,
+    DEV_QUESTIONS_V6,
+)
 HELD_OUT_QUESTIONS = DATA / "heldout_questions_v2.yaml"
 BASELINE_CUTOFF = 80.0  # WRatio below this counts as "out of scope" for the baseline
 # Held-out targets (issue #15); "fr - en" and the gap are at most these many points.

@@ -452,3 +452,16 @@ def test_a_rejected_question_keeps_its_closest_intents(matcher: Matcher) -> None
     assert match.intent is None
     assert match.out_of_scope < SURE_OUT_OF_SCOPE  # not sure: maybe ours, unclear
     assert "company_subsidies" in match.alternatives
+
+
+def test_a_longer_question_naming_one_of_ours_is_ours_if_unclear(
+    knowledge: KnowledgeBase, matcher: Matcher
+) -> None:
+    question = "does Tweed also cover water management or only energy?"
+    _assert_not_an_example(knowledge, question)
+    match = matcher.match(question)
+    assert (match.intent, match.cluster) == ("sectors_covered", "tweed")
+    # "twist" in another sense stays off-topic.
+    for other in ("best twist hairstyles for curly hair", "where to buy a tweed jacket"):
+        _assert_not_an_example(knowledge, other)
+        assert matcher.match(other).intent is None, other

@@ -34,9 +34,11 @@ from knowledge.loader import KNOWLEDGE_DIR, load_knowledge_base
 from knowledge.model import KnowledgeBase
 
 # Inverse regularisation strength of the logistic regression; features seen in fewer examples
-# than MIN_DOCUMENTS are dropped (they are mostly one example's typos and they cost memory).
+# than MIN_DOCUMENTS are dropped (they are mostly one example's typos and they cost memory: at 3
+# rather than 2, 13,700 features instead of 18,500 and 2.4 MB less after start, with the same
+# development figures).
 REGULARISATION_C = 20.0
-MIN_DOCUMENTS = 2
+MIN_DOCUMENTS = 3
 FOLDS = 5
 DECIMALS = 5
 
