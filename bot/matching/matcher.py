@@ -328,9 +328,9 @@ class Matcher:
             if cosines[best] >= LEARNED_EXAMPLE_COSINE:
                 intent, score = self._intent_ids[best], max(score, CONFIDENT_SCORE)
 
-        best = self._intent_ids[ranked[0]] if ranked else None
+        closest = self._intent_ids[ranked[0]] if ranked else None
         intent, cluster, score = self._entity_rules(
-            text, analysis, intent, score, out_of_scope_score, best
+            text, analysis, intent, score, out_of_scope_score, closest
         )
         alternatives = tuple(
             self._intent_ids[i]
@@ -362,7 +362,7 @@ class Matcher:
         intent: str | None,
         score: float,
         out_of_scope_score: float,
-        best: str | None,
+        closest: str | None,
     ) -> tuple[str | None, str | None, float]:
         """What naming a cluster or a pôle, or describing a business, changes."""
         cluster = analysis.clusters[0] if analysis.clusters else None
@@ -401,7 +401,7 @@ class Matcher:
             # A longer question naming one of ours that the scorers could not place ("does
             # Tweed cover water management too or only energy?") is ours, if unclear: its
             # closest intent, to be confirmed ("did you mean…?").
-            intent, score = best, max(score, REJECT_SCORE)
+            intent, score = closest, max(score, REJECT_SCORE)
 
         fits = self._recommender.fits(analysis.words) if cluster is None and pole is None else []
         if fits:
