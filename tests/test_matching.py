@@ -447,11 +447,21 @@ def test_a_sector_named_in_a_question_about_something_else_is_no_request(
     )
 
 
-def test_a_rejected_question_keeps_its_closest_intents(matcher: Matcher) -> None:
+def test_a_rejected_question_keeps_its_closest_intents(
+    knowledge: KnowledgeBase, matcher: Matcher
+) -> None:
     match = matcher.match("is that tax deductible or subsidised?")
     assert match.intent is None
     assert match.out_of_scope < SURE_OUT_OF_SCOPE  # not sure: maybe ours, unclear
     assert "company_subsidies" in match.alternatives
+    # Rejected for its low score rather than as off-topic: its own best guess is offered first.
+    text = "Parce que je suis tout seul avec mon fils, hein"
+    scores, _coverage = matcher._class_scores(matcher.analyse(text))
+    best = max(range(len(knowledge.intents)), key=scores.__getitem__)
+    assert scores[best] > scores[-1]  # above the out-of-scope class, below the cut-off
+    weak = matcher.match(text)
+    assert weak.intent is None
+    assert weak.alternatives[:1] == (knowledge.intents[best].id,)
 
 
 def test_a_longer_question_naming_one_of_ours_is_ours_if_unclear(

@@ -69,7 +69,7 @@ async def test_stories_keep_their_floor(
     assert found.share >= FLOORS[part], f"{found.right}/{found.turns} turns right"
     # Never a question stored as a form answer; our own domain called off-topic never in the
     # development stories, and at most once in the held-out ones: 0 in session 5, one turn
-    # since session 6's retraining on ~350 more examples (not read, so not fixed by looking).
+    # since session 6's retraining on about 550 more examples (not read, so not fixed by looking).
     assert found.questions_stored == 0
     assert found.in_domain_off_topic <= MAX_IN_DOMAIN_OFF_TOPIC[part]
 

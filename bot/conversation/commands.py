@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from bot.conversation.dialogue import Dialogue
 
 _LOGGER = logging.getLogger(__name__)
+# A cluster's name is a few words: the rest of a long /join argument is not read.
+MAX_ARGUMENT_CHARS = 100
 
 
 class Commands:
@@ -49,17 +51,6 @@ class Commands:
             return [welcome, d.answers.paused_join(language)]
         return [welcome]
 
-    def _cluster_named(self, argument: str) -> str | None:
-        """The cluster `/join <argument>` names: its id, or its name as people type it
-        ("/join eco construction", "/join Plastiwin", "/join twst")."""
-        argument = argument.strip()[:100]
-        if not argument:
-            return None
-        if self._dialogue.knowledge.has_cluster(argument.lower()):
-            return argument.lower()
-        clusters = self._dialogue.matcher.analyse(argument).clusters
-        return clusters[0] if clusters else None
-
     async def run(
         self, user: UserRef, state: ConversationState, command: str, argument: str = ""
     ) -> list[Reply]:
@@ -77,7 +68,9 @@ class Commands:
         if command == "language":
             return [d.answers.language_menu(language)]
         if command == "join":
-            return d.start_join(state, language, self._cluster_named(argument))
+            # Its id or its name as people type it: "/join eco construction", "/join Plastiwin".
+            named = d.understanding.chosen_cluster(argument[:MAX_ARGUMENT_CHARS])
+            return d.start_join(state, language, named)
         if command == "mydata":
             return [await self.my_data(user, language)]
         if command == "forget":

@@ -337,7 +337,7 @@ class Dialogue:
             else None
         )
         intent = self.knowledge.intent(intent_id)
-        state.subject.intent, state.subject.attribute = intent_id, None
+        state.subject.discuss(intent_id)
         if cluster is not None:
             state.about(cluster=cluster.id)
         if intent_id == "cluster_info" and cluster is not None:

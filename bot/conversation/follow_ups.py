@@ -84,7 +84,7 @@ class FollowUps:
         state.about(cluster=cluster)
         reply = self._answers.cluster_attribute(language, self._kb.cluster(cluster), attribute)
         # "and TWIST?" next asks the same of another cluster.
-        state.subject.intent, state.subject.attribute = reply.topic, attribute
+        state.subject.discuss(reply.topic, attribute)
         return reply
 
     def recommend(
@@ -108,7 +108,7 @@ class FollowUps:
             # No activity to go on: ask for one (an activity described that fits no cluster's
             # keywords gets all the clusters instead, below, rather than the same question).
             state.awaiting_activity = True
-            state.subject.intent = "recommend_cluster"
+            state.subject.discuss("recommend_cluster")
             intent = self._kb.intent("recommend_cluster")
             return self._answers.intent_answer(language, intent, None)
         if fits:

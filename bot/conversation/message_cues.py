@@ -80,9 +80,12 @@ _BACK_PHRASES = (
 )
 # A control word only counts in a short message: "comment arrêter ma demande ?" is a question.
 _CONTROL_MAX_WORDS = 5
-_SENTENCE_END = re.compile(r"(?<=[.!;])\s+")
 # A longer message controls the form only with a clear verb or phrase, said and not asked.
 _LONG_CONTROL_MAX_WORDS = 14
+
+
+# Where a sentence ends inside a message: after ".", "!" or "?" and a space.
+SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+")
 
 
 def phrase_in(folded_words: list[str], phrases: tuple[str, ...]) -> bool:
@@ -108,7 +111,7 @@ def is_cancel(text: str) -> bool:
     # parler à ma femme. Annulez pour l'instant.").
     if reads_as_question(text):
         return False
-    sentences = [words(s) for s in _SENTENCE_END.split(text)]
+    sentences = [words(s) for s in SENTENCE_BREAK.split(text)]
     return any(
         len(sentence) <= _LONG_CONTROL_MAX_WORDS and any(w in _CANCEL_VERBS for w in sentence)
         for sentence in ([found] if len(found) <= _LONG_CONTROL_MAX_WORDS else sentences)

@@ -177,6 +177,10 @@ class Subject:
     attribute: str | None = None
     age: int = 0  # turns since it was last named
 
+    def discuss(self, intent: str | None, attribute: str | None = None) -> None:
+        """The topic of the last answer, and the one attribute it gave if it gave one."""
+        self.intent, self.attribute = intent, attribute
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "cluster": self.cluster,

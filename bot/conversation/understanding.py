@@ -13,6 +13,7 @@ import re
 
 from bot.conversation.join_flow import JoinFlow
 from bot.conversation.message_cues import (
+    SENTENCE_BREAK,
     has_domain_words,
     reads_as_follow_up,
     reads_as_question,
@@ -30,7 +31,6 @@ SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
 SURE_QUESTION_SCORE = 0.7
 _NEGATIONS = frozenset({"non", "pas", "not", "no"})
 _PREFERENCE = re.compile(r"plutot que|rather than|instead of|au lieu de")
-_SENTENCE = re.compile(r"(?<=[?!.])\s+")
 # Questions answered beside the first one of a message: plain information, nothing that
 # starts a request, a handoff or a recommendation.
 _INFORMATIVE = frozenset(
@@ -75,7 +75,7 @@ class Understanding:
         """The match of the whole text, or of its clearest sentence when the whole is unclear:
         "sorry, do you speak english? what is a cluster?" asks what a cluster is."""
         whole = self._matcher.match(text, fallback_language=language)
-        sentences = [s for s in _SENTENCE.split(text) if len(words(s)) >= 2]
+        sentences = [s for s in SENTENCE_BREAK.split(text) if len(words(s)) >= 2]
         # "Thank you. Which cluster fits us?": manners around a question do not hide it.
         settled = whole.confident and whole.intent not in SMALL_TALK
         if len(sentences) < 2:
@@ -106,7 +106,7 @@ class Understanding:
     def further_questions(self, text: str, language: Language, answered: Match) -> list[Match]:
         """The other questions of a message that asks several, each in its own sentence and
         clearly about something else than the one answered (at most MAX_FURTHER_QUESTIONS)."""
-        sentences = [s for s in _SENTENCE.split(text) if reads_as_question(s)]
+        sentences = [s for s in SENTENCE_BREAK.split(text) if reads_as_question(s)]
         if len(sentences) < 2 or answered.intent is None:
             return []
         found: list[Match] = []

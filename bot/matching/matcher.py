@@ -332,6 +332,10 @@ class Matcher:
         intent, cluster, score = self._entity_rules(
             text, analysis, intent, score, out_of_scope_score, closest
         )
+        if intent is None or score < REJECT_SCORE:
+            # Rejected, with the closest intents all the same (its own best guess among them):
+            # where an unclear question of ours ("is that tax deductible?") may belong.
+            intent = cluster = None
         alternatives = tuple(
             self._intent_ids[i]
             for i in ranked
@@ -339,11 +343,6 @@ class Matcher:
             and _common_scale(scores[i], reject, confident) >= REJECT_SCORE / 2
         )[:3]
         pole = analysis.poles[0] if analysis.poles else None
-        if intent is None or score < REJECT_SCORE:
-            # Rejected, with the closest intents all the same: where an unclear question of
-            # ours ("is that tax deductible?") may belong.
-            oos = round(out_of_scope_score, 4)
-            return Match(text, None, None, language, round(score, 4), alternatives, pole, oos)
         return Match(
             text,
             intent,
