@@ -42,6 +42,7 @@ DEV_QUESTIONS_V3 = DATA / "dev_questions_v3.yaml"
 DEV_QUESTIONS_V4 = DATA / "dev_questions_v4.yaml"
 DEV_QUESTIONS_V5 = DATA / "dev_questions_v5.yaml"
 DEV_QUESTIONS_V6 = DATA / "dev_questions_v6.yaml"
+DEV_QUESTIONS_V7 = DATA / "dev_questions_v7.yaml"
 DEVELOPMENT = (
     QUESTIONS,
     HOLDOUT_QUESTIONS,
@@ -49,6 +50,7 @@ DEVELOPMENT = (
     DEV_QUESTIONS_V4,
     DEV_QUESTIONS_V5,
     DEV_QUESTIONS_V6,
+    DEV_QUESTIONS_V7,
 )
 HELD_OUT_QUESTIONS = DATA / "heldout_questions_v2.yaml"
 BASELINE_CUTOFF = 80.0  # WRatio below this counts as "out of scope" for the baseline

@@ -146,6 +146,35 @@ async def test_a_number_failing_its_check_digits_is_kept_with_a_warning(
     assert step_now is Step.ENTERPRISE_NUMBER
 
 
+@pytest.mark.parametrize(
+    "hesitation", ["euh c'est un peu complique a expliquer en fait", "jsp", "hmm, hard to say"]
+)
+async def test_a_hesitation_at_the_activity_step_is_not_stored_as_the_activity(
+    parts: tuple[Dialogue, FakeClock, Database], hesitation: str
+) -> None:
+    dialogue, _clock, _database = parts
+    state = ConversationState()
+    await dialogue.on_command(USER, state, "join", "tweed")
+    await dialogue.on_text(USER, state, "Biogaz Condroz")
+    await dialogue.on_action(USER, state, "js")
+    hint, again = await dialogue.on_text(USER, state, hesitation)
+    assert state.join is not None
+    assert state.join.step is Step.ACTIVITY
+    assert "activity" not in state.join.answers.to_dict()
+    assert "biométhanisation" in hint.plain_text()
+    assert "que fait votre entreprise" in again.plain_text()
+    # The activity described next is the one kept, and the form moves on.
+    await dialogue.on_text(
+        USER, state, "on fait de la biomethanisation a partir de dechets agricoles"
+    )
+    assert (
+        state.join.answers.activity
+        == "on fait de la biomethanisation a partir de dechets agricoles"
+    )
+    step_now: Step = state.join.step  # mypy narrowed it to ACTIVITY above
+    assert step_now is Step.COMPANY_TYPE
+
+
 # The consent texts each CONSENT_VERSION stands for. Changing a text without a new version would
 # make stored leads cite a version whose words they never saw: add the new version here instead.
 # The text is hashed as written, with its placeholder ({days}, the configured retention period).

@@ -13,7 +13,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.matching.matcher import CONFIDENT_SCORE, SURE_OUT_OF_SCOPE, Match, Matcher, Method
+from bot.matching.matcher import (
+    CONFIDENT_SCORE,
+    SECTOR_OUT_OF_SCOPE,
+    SURE_OUT_OF_SCOPE,
+    Match,
+    Matcher,
+    Method,
+)
 from knowledge.loader import REQUIRED_CLUSTERS, REQUIRED_INTENTS
 from knowledge.model import KnowledgeBase
 from knowledge.text_folding import fold, strip_accents, words
@@ -432,6 +439,7 @@ def test_names_typed_apart_or_misspelt_are_found(
         "What is the VAT rate for software services in Belgium?",
         "Which insurance does a construction company need?",
         "Can you find me a job? I'm a software engineer.",
+        "what's the cheapest way to soundproof my garage for band practice?",
     ],
 )
 def test_a_sector_named_in_a_question_about_something_else_is_no_request(
@@ -440,7 +448,7 @@ def test_a_sector_named_in_a_question_about_something_else_is_no_request(
     _assert_not_an_example(knowledge, question)
     match = matcher.match(question)
     assert match.intent is None
-    assert match.out_of_scope >= SURE_OUT_OF_SCOPE
+    assert match.out_of_scope >= SECTOR_OUT_OF_SCOPE
     # The same sector, described as one's business with a question about clusters, still is.
     assert matcher.match("we develop software, which cluster suits us?").intent == (
         "recommend_cluster"

@@ -71,6 +71,9 @@ def test_pure_python_scoring_equals_scikit_learns(knowledge: KnowledgeBase) -> N
         "zzzz",
         "",
         "merci merci merci",  # a repeated word: sublinear term frequency
+        "cotisation cotisations, tweed tweed ?",  # n-grams repeated across words
+        "aaaaaaa ananas",  # and within one word
+        "how do I join plastiwn?",  # again: each word's share now comes from the cache
     ]
     for question in questions:
         tokens = matcher.analyse(question).tokens

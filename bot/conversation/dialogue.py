@@ -85,6 +85,12 @@ MAX_QUESTION_CHARS = 1000
 _LOGGER = logging.getLogger(__name__)
 # Intents that start or describe the join request: inside the form they only resume it.
 JOIN_INTENTS = frozenset({"how_to_join", "start_join"})
+# What an explicit wish to talk to a person outranks.
+PERSON_OUTRANKS = frozenset({None, "recommend_cluster", "help", "cluster_info"})
+# What a question naming two clusters may be heard as when it asks how they differ.
+COMPARING_INTENTS = frozenset(
+    {"cluster_vs_competitiveness", "cluster_info", "what_is_a_cluster", "sectors_covered"}
+)
 
 
 class Dialogue:
@@ -216,8 +222,10 @@ class Dialogue:
         intent = match.intent if match.confident else None
         if describes_own_activity(text) and self.matcher.recommend(text):
             state.activity = text  # kept for "which cluster fits us?" later, whatever is asked now
-        if intent is None and asks_for_a_person(text):
-            intent = "contact_human"  # "jpeux parler a qqn ?": a person, whoever's team
+        if asks_for_a_person(text) and match.cluster is None and intent in PERSON_OUTRANKS:
+            # "jpeux parler a qqn ?", or a long story that ends "I'd rather talk to someone
+            # from the team": a person, whoever's team, rather than a recommendation.
+            intent = "contact_human"
         if intent is None and match.intent is None:
             intent = small_talk(text)  # "Merci pour ces informations, au revoir."
         if (
@@ -262,12 +270,12 @@ class Dialogue:
             and not reads_as_question(text)
             and (describes_own_activity(text) or bool(self.matcher.recommend(text)))
         )
-        if intent is None and not asks_which_cluster(text) and not described:
+        # "which bank gives the best loan?" asks "which… the best", not about a cluster.
+        which_cluster = asks_which_cluster(text) and match.out_of_scope < SURE_OUT_OF_SCOPE
+        if intent is None and not which_cluster and not described:
             return await self._not_answered(user, state, language, match, text)
         if intent in (None, "recommend_cluster") or (
-            asks_which_cluster(text)
-            and not in_form
-            and intent in ("cluster_info", "list_clusters")
+            which_cluster and not in_form and intent in ("cluster_info", "list_clusters")
         ):
             named = match.cluster if self.understanding.names(text, match.cluster) else None
             return [self.follow_ups.recommend(state, language, text, named)]
@@ -277,6 +285,12 @@ class Dialogue:
         cluster = match.cluster
         if cluster is None and (intent in CONTEXTUAL_INTENTS or intent in ATTRIBUTE_OF_INTENT):
             cluster = state.last_cluster
+        compared = self.understanding.compared_clusters(text)
+        if compared and intent in COMPARING_INTENTS and match.competitiveness_cluster is None:
+            state.subject.cluster = None  # two clusters weighed: "join it" names neither
+            return [
+                self.answers.comparison(language, [self.knowledge.cluster(c) for c in compared])
+            ]
         if intent == "cluster_vs_competitiveness" and asks_which_poles(text):
             return [self.answers.pole_list(language)]
         attribute = self.follow_ups.attribute_of_intent(state, text, match, cluster, language)

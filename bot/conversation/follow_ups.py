@@ -28,6 +28,13 @@ ATTRIBUTE_MAX_WORDS = 20
 _THIRD_PERSON = frozenset("their they them its there leur leurs ils elles eux son sa ses".split())
 # Confident guesses that an attribute asked about a cluster outranks.
 _OVERRIDABLE = frozenset({"contact_human", "working_language", "cluster_info", "help"})
+# ... but not a question about languages that names one ("do they speak english on the phone?").
+_LANGUAGE_WORDS = frozenset(
+    """
+    english anglais french francais dutch neerlandais german allemand language languages langue
+    langues speak speaks parle parlent parlez
+    """.split()
+)
 
 
 # The frame of "which cluster would suit X?": what is left once these are gone is the activity.
@@ -66,6 +73,8 @@ class FollowUps:
         # even when the matcher hears a wish to talk to a person or a question about languages.
         about_them = bool(match.cluster) or bool(set(words(text)) & _THIRD_PERSON)
         overridable = about_them and match.intent in _OVERRIDABLE
+        if match.intent == "working_language" and set(words(text)) & _LANGUAGE_WORDS:
+            overridable = False
         unsure = not match.confident or match.intent in ATTRIBUTE_OF_INTENT or overridable
         if (
             attribute is None

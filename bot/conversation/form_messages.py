@@ -19,10 +19,17 @@ from bot.conversation.message_cues import (
     keeps_choice,
     mentions_our_use_of_data,
     reads_as_correction,
+    without_filler,
 )
 from bot.conversation.ports import UserRef
-from bot.conversation.request_cues import corrected_value, field_named, field_to_change
+from bot.conversation.request_cues import (
+    corrected_value,
+    field_named,
+    field_to_change,
+    holds_no_activity,
+)
 from bot.conversation.state import ConversationState, JoinRequest, Step
+from bot.conversation.subject_cues import small_talk
 from bot.conversation.understanding import Understanding
 from bot.leads.validation import (
     Valid,
@@ -84,12 +91,15 @@ class FormMessages:
         language: Language,
         match: Match,
     ) -> list[Reply]:
-        if is_cancel(text):
+        answer = without_filler(text)  # "ok nevermind. GreenHabitat SRL": the name
+        if is_cancel(text) and (answer == text or is_cancel(answer) or small_talk(answer)):
             state.join = None
             return [self._answers.cancelled(language, True)]
+        text = answer
         if is_back(text):
             return await self._flow.on_action(request, JoinAction("jb"), language)
-        if reads_as_correction(text) or keeps_choice(text) or request.step is Step.CLUSTER:
+        choosing = reads_as_correction(text) or keeps_choice(text) or request.step is Step.CLUSTER
+        if choosing and not self._understanding.compares_clusters(text):
             chosen = self._understanding.chosen_cluster(text)
             if chosen is not None and request.step is Step.CLUSTER:
                 return await self._flow.on_action(request, JoinAction("jc", chosen), language)
@@ -105,6 +115,8 @@ class FormMessages:
             field = "company_name"  # "wrong name" before any contact name: the company's
         if field is not None:
             return self._corrections.correct(request, field, corrected_value(text), language)
+        if request.step is Step.ACTIVITY and holds_no_activity(text):
+            return self._corrections.activity_hint(request, language)
         if self._flow.skips(request, text):
             return await self._flow.on_action(request, JoinAction("js"), language)
         if self._understanding.is_interjection(request, text, match):

@@ -62,6 +62,13 @@ class JoinCorrections:
         request.go(step)
         return [self._flow.prompt(request, language)]
 
+    def activity_hint(self, request: JoinRequest, language: Language) -> Replies:
+        """ "C'est compliqué à expliquer": a few words will do, with examples; the step again."""
+        notice = ReplyBuilder().paragraph(
+            self._flow.prompts.t(language, "join.hint.activity_hint")
+        )
+        return [notice.build(), self._flow.prompt(request, language)]
+
     def why_asked(self, request: JoinRequest, language: Language, text: str = "") -> Replies:
         """Why an answer is asked ("why do you need my phone?"), then the step again."""
         field = field_named(text) or FIELD_OF_STEP.get(request.step, "other")

@@ -61,6 +61,13 @@ _CANCEL_PHRASES = (
     "stop there",
     "on s arrete",
     "arretons la",
+    "don t want to continue",
+    "dont want to continue",
+    "do not want to continue",
+    "want to stop",
+    "veux plus continuer",
+    "veux pas continuer",
+    "veux arreter",
 )
 _BACK_WORDS = frozenset("retour revenir precedent precedente back previous".split())
 _CANCEL_VERBS = frozenset(
@@ -86,6 +93,24 @@ _LONG_CONTROL_MAX_WORDS = 14
 
 # Where a sentence ends inside a message: after ".", "!" or "?" and a space.
 SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+")
+
+
+# Words of a sentence that only acknowledges or dismisses ("ok good.", "laisse tomber.") before
+# the answer itself: "ok good. SolarNord GmbH", "ok nevermind. GreenHabitat SRL".
+_FILLER_WORDS = frozenset(
+    "ok okay oki okey good great fine alright right sure yes yeah yep oui ouais bon bien parfait"
+    " super nickel dac dacc daccord d accord sorry pardon desole desolee nevermind nvm never mind"
+    " forget it laisse tomber pas grave oublie ca euh hmm ah oh well so alors ben bah".split()
+)
+
+
+def without_filler(text: str) -> str:
+    """`text` without leading sentences that only acknowledge or dismiss ("ok good.", "never
+    mind."), when something follows them."""
+    sentences = SENTENCE_BREAK.split(text.strip())
+    while len(sentences) > 1 and all(w in _FILLER_WORDS for w in words(sentences[0])):
+        sentences.pop(0)
+    return " ".join(sentences)
 
 
 def phrase_in(folded_words: list[str], phrases: tuple[str, ...]) -> bool:
@@ -266,7 +291,8 @@ def reads_as_follow_up(text: str) -> bool:
 # Greetings and fillers before a question: "slt", "wait,", "attends", "euh", "ok so".
 _OPENERS = frozenset(
     "slt salut bonjour bjr bonsoir coucou cc hello hi hey hiya yo wait attends attendez euh heu"
-    " hmm hum ah oh oups oops ok okay bon ben bah tiens sorry pardon".split()
+    " hmm hum ah oh oups oops ok okay bon ben bah tiens sorry pardon cool super great nice"
+    " parfait top alright dac dacc daccord".split()
 )
 
 

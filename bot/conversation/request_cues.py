@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.conversation.message_cues import near, phrase_in, reads_as_question, words
+from bot.matching.normalisation import content_words
 
 _WANT = (
     "je veux",
@@ -73,6 +74,16 @@ _JOIN_ORDERS = (
     "join them",
     "count me in",
     "sign up",
+    "sign me up",
+    "sign us up",
+    "sign me in",
+    "sign us in",
+    "enrol me",
+    "enrol us",
+    "enroll me",
+    "enroll us",
+    "register me",
+    "register us",
     "go for it",
     "rejoindre celui",
     "adherer a celui",
@@ -96,12 +107,21 @@ _JOIN_ORDERS = (
 
 
 _HOW = frozenset("comment cmt how".split())
+# "if I want to join again later, is it possible?" asks; it is no wish to join now.
+_CONDITIONAL = (
+    "if i want",
+    "if we want",
+    "if i wanted",
+    "si je veux",
+    "si on veut",
+    "si nous voulons",
+)
 
 
 def wants_to_join(text: str) -> bool:
     """A wish to join now: "je veux adhérer", "je souhaite faire une demande", "sign me up"."""
     found = words(text)
-    if set(found) & _CHANGE_WORDS:
+    if set(found) & _CHANGE_WORDS or phrase_in(found, _CONDITIONAL):
         return False  # "je voudrais modifier ma demande" changes the one sent
     if phrase_in(found, _JOIN_NOW) and found[0] not in _HOW:
         return True  # "comment on s'inscrit ?" asks how: a question
@@ -285,6 +305,27 @@ def means_skip(text: str) -> bool:
     """No answer to give: "jsp", "pas encore de numéro", "we don't have one yet", "skip"."""
     found = words(text)
     return 0 < len(found) <= 16 and phrase_in(found, _SKIP_PHRASES)
+
+
+# Words of a message that hesitates instead of describing an activity ("euh c'est compliqué à
+# expliquer", "hmm, hard to say", "un peu de tout"), as `content_words` gives them.
+_HESITATION = frozenset(
+    """
+    euh heu hmm hum bah ben bof peu bit little complique compliquee complicated complexe complex
+    expliquer explique explain describe decrire resumer summarise summarize facile easy difficile
+    difficult dur hard dire say long tricky fait actually jsp jsais sais sait know idk dunno
+    sure certain bonne good question voir see think pense reflechir attends attendez wait moment
+    trop really vraiment lot thing truc tout everything plein chose stuff divers various quite
+    assez
+    """.split()
+)
+
+
+def holds_no_activity(text: str) -> bool:
+    """A hesitation or "I don't know" where an activity is asked: no activity to store."""
+    found = content_words(text)
+    hesitates = bool(found) and all(word in _HESITATION for word in found)
+    return hesitates or means_skip(text)
 
 
 REFERENCE = re.compile(r"\bW-?\s?(\d{1,9})\b", re.IGNORECASE)

@@ -32,6 +32,16 @@ _WHICH_CLUSTER = (
     "correspond le mieux",
     "lequel pour",
     "c est lequel",
+    "is there a cluster",
+    "any cluster",
+    "a cluster that",
+    "a cluster for",
+    "ya un cluster",
+    "y a un cluster",
+    "y a t il un cluster",
+    "existe t il un cluster",
+    "un cluster qui",
+    "un cluster pour",
 )
 
 
@@ -247,6 +257,13 @@ _ATTRIBUTE_PHRASES = {
         "patron",
         "ceo",
         "boss",
+        # "can I talk to someone from TWIST?": the cluster's people, not ours.
+        "someone from",
+        "someone at",
+        "somebody from",
+        "quelqu un de",
+        "quelqu un chez",
+        "quelqu un du",
     ),
 }
 

@@ -23,6 +23,7 @@ from bot.conversation.message_cues import (
 from bot.conversation.request_cues import wants_to_join
 from bot.conversation.state import SUBJECT_TURNS, ConversationState, JoinRequest, Step
 from bot.matching.matcher import CONFIDENT_SCORE, Match, Matcher
+from bot.matching.normalisation import content_words
 from knowledge.model import KnowledgeBase, Language
 
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
@@ -141,6 +142,9 @@ class Understanding:
             and match.intent != topic
             and topic in match.alternatives[:2]
             and reads_as_follow_up(text)
+            # "et cmb de membres" after the fees: a sure reading of a question in words of its
+            # own stands ("tel ?", "et avec greenwin aussi ?" lean on the last turns).
+            and (match.score < SURE_QUESTION_SCORE or len(content_words(text)) < 2)
         ):
             others = tuple(i for i in (match.intent, *match.alternatives) if i and i != topic)
             return dataclasses.replace(match, intent=topic, alternatives=others)
@@ -172,6 +176,8 @@ class Understanding:
         """Whether a message inside the form is a question or small talk, not an answer."""
         if match.confident and match.intent in SMALL_TALK and len(words(text)) <= 3:
             return request.step not in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER)
+        if request.step is Step.CLUSTER and self.compares_clusters(text):
+            return True
         if self._join_flow.accepts(request, text):
             if request.step in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER, Step.CLUSTER):
                 return False  # a valid e-mail, number or cluster name is never a question
@@ -191,6 +197,17 @@ class Understanding:
         return match.confident or (
             not self._join_flow.takes_free_text(request) and self.in_domain(text)
         )
+
+    def compared_clusters(self, text: str) -> list[str]:
+        """The clusters a question names, when it names two or more ("what's the difference
+        between tweed and cap2020?"): asked, not a choice, even where one is to be chosen."""
+        if not reads_as_question(text):
+            return []
+        named = list(dict.fromkeys(self._matcher.analyse(text).clusters))
+        return named if len(named) > 1 else []
+
+    def compares_clusters(self, text: str) -> bool:
+        return bool(self.compared_clusters(text))
 
     def chosen_cluster(self, text: str) -> str | None:
         """The cluster a message settles on: "non pas twist, cap 2020" -> CAP 2020, "TWIST

@@ -8,7 +8,8 @@ The pieces, each in its own module:
 * `classifier`: a logistic regression over word and character n-grams, trained offline with
   scikit-learn (`train`) and scored here in pure Python from its exported weights;
 * `nearest_examples`: the nearest-example + bag-of-words scorer, which needs no training;
-* `recommender`: which cluster an activity description fits.
+* `recommender`: which cluster an activity description fits;
+* `business_cues`: when sector words ask for a cluster (a business described, a cluster asked).
 
 The default method is the ensemble of the classifier and the nearest-example scorer (see
 README, "Accuracy", for the comparison that chose it). Examples that staff teach at run time
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.matching.business_cues import CLUSTER_WORDS, describes_a_business
 from bot.matching.classifier import OUT_OF_SCOPE, IntentClassifier, training_hash
 from bot.matching.entities import CLUSTER_TOKEN, POLE_TOKEN
 from bot.matching.nearest_examples import NearestExampleScorer
@@ -33,6 +35,7 @@ __all__ = [
     "CONFIDENT_SCORE",
     "LIKELY_OUT_OF_SCOPE",
     "REJECT_SCORE",
+    "SECTOR_OUT_OF_SCOPE",
     "SURE_OUT_OF_SCOPE",
     "ClusterFit",
     "Match",
@@ -58,10 +61,16 @@ METHOD_CUTOFFS: dict[Method, tuple[float, float]] = {
 # The ensemble: this share of the classifier's probability, the rest the nearest-example score.
 CLASSIFIER_SHARE = 0.5
 # Above this out-of-scope score (on the method's own scale) the model is sure a question is
-# not about clusters: a sector word in it does not make it a request for a cluster. Measured
-# on the development sets: sector questions that were really asking for a cluster scored at
-# most 0.44, those about something else (VAT on software, insurance for builders) 0.69-0.88.
+# not about clusters: the dialogue then does not lean on the subject under discussion.
 SURE_OUT_OF_SCOPE = 0.6
+# From this out-of-scope score, a sector word in a question that does not ask for a cluster or
+# a network in words does not make it a request for a cluster (from SURE_OUT_OF_SCOPE if it
+# does). Measured on the development sets (session 7): such activity descriptions that really
+# asked for a cluster scored at most 0.47; questions about something else in a cluster's field
+# (soundproofing a home studio, recycling black trays, a game on Steam, a work visa for a civil
+# engineer) 0.53-0.56, VAT on software or insurance for builders 0.69-0.88. Those that ask in
+# words ("ya un cluster pr moi ?", "un groupe pour des gens comme moi ?") scored up to 0.52.
+SECTOR_OUT_OF_SCOPE = 0.5
 # Below this out-of-scope score, a text the scorers could not place is more likely an unclear
 # question of ours than an off-topic one: on the development sets, 3 of 247 rejected
 # off-topic questions scored below it, and 3 of 8 rejected questions of ours.
@@ -74,67 +83,6 @@ NAMED_OUT_OF_SCOPE = 0.4
 # A question this close to an example staff taught at run time takes that example's intent.
 LEARNED_EXAMPLE_COSINE = 0.8
 
-# Words that mark a sentence as describing one's own business; an activity keyword alone
-# ("solar panels for my house") is not a request for a cluster recommendation.
-BUSINESS_CUES = frozenset(
-    """
-    entreprise entreprises societe societes pme startup start up firme boite bureau atelier
-    activite activites specialise specialisee specialises fabriquons produisons developpons
-    concevons vendons installons travaillons sommes suis company companies firm business
-    startup sme studio we our ourselves manufacture manufacturer make build develop design
-    produce specialised specialized agency office fit suits conviendrait convient correspond
-    on nous notre nos belong appartenir fabricant fabricants fabrique fabriquent
-    producteur freelance independant consultant consultancy
-    """.split()
-)
-# "I" alone is no business ("how do I recycle plastic bottles at home?"); "I run", "je fais" are.
-BUSINESS_PHRASES = tuple(
-    f" {phrase} "
-    for phrase in (
-        "je suis",
-        "je fais",
-        "je bosse",
-        "on bosse",
-        "j ai une",
-        "j ai un",
-        "je travaille",
-        "je fabrique",
-        "je produis",
-        "je developpe",
-        "je vends",
-        "je dirige",
-        "je gere",
-        "i run",
-        "i own",
-        "i have a",
-        "i make",
-        "i build",
-        "i work",
-        "i m a",
-        "i am a",
-        "i sell",
-        "i develop",
-        "i design",
-        "i produce",
-        "i install",
-        "i manage",
-    )
-)
-
-
-def describes_a_business(text: str) -> bool:
-    """Whether a text describes the writer's own business ("on fabrique…", "I run a…")."""
-    folded = f" {fold(text)} "
-    return bool(set(folded.split()) & BUSINESS_CUES) or any(p in folded for p in BUSINESS_PHRASES)
-
-
-# Words that show a question is about the cluster programme itself.
-CLUSTER_WORDS = frozenset(
-    """
-    cluster clusters reseau reseaux network networks pole poles adherer rejoindre join membre
-    member lequel laquelle
-    """.split()
-)
 # Intents that a question naming a pôle really means as "what is this pôle?".
 POLE_INTENTS = frozenset(
     {"cluster_info", "how_to_join", "list_clusters", "what_is_a_cluster"}
@@ -408,7 +356,8 @@ class Matcher:
             # cluster: the text must describe a business or ask about clusters.
             folded = set(fold(text).split())
             business = describes_a_business(text)
-            relevant = business or bool(folded & CLUSTER_WORDS)
+            asks_for_one = bool(folded & CLUSTER_WORDS)
+            relevant = business or asks_for_one
             if not business and intent in ("cluster_info", "what_is_a_cluster"):
                 # "the digital image and sound cluster": a cluster named by its field.
                 intent, cluster = "cluster_info", fits[0].cluster_id
@@ -423,8 +372,10 @@ class Matcher:
                     or (intent in RECOMMENDATION_INTENTS and business)
                 )
                 # "What insurance does a construction company need?" names a sector in a
-                # question the model is sure is about something else.
-                and out_of_scope_score < SURE_OUT_OF_SCOPE
+                # question the model takes for something else; asking for a cluster or a
+                # network in words takes more doubt to set aside.
+                and out_of_scope_score
+                < (SURE_OUT_OF_SCOPE if asks_for_one else SECTOR_OUT_OF_SCOPE)
             ):
                 intent, cluster = "recommend_cluster", fits[0].cluster_id
                 score = max(score, min(1.0, 0.5 + 0.05 * fits[0].score))

@@ -48,29 +48,28 @@ class NearestExampleScorer:
         # Examples as parallel lists, indexed by example number: the scoring loop below runs
         # once per (question word, example holding it), so it reads plain lists, not objects.
         # An example weighs each of its stems by the stem's idf alone (a set, no counts).
-        self._example_classes: list[int] = []
-        self._example_norms: list[float] = []
-        self._example_stems: list[frozenset[str]] = []
+        example_stems = [(i, stems) for i, stems in example_stems if stems]
+        self._example_classes = [class_index for class_index, _stems in example_stems]
+        self._example_stems = [frozenset(stems) for _class_index, stems in example_stems]
+        self._inverse_norms = [
+            1.0 / math.sqrt(sum(self._idf[s] ** 2 for s in stems)) for _i, stems in example_stems
+        ]
         postings: dict[str, list[int]] = defaultdict(list)
         bags: list[dict[str, float]] = [defaultdict(float) for _ in range(class_count)]
-        for class_index, stems in example_stems:
-            if not stems:
-                continue
+        for example_index, (class_index, stems) in enumerate(example_stems):
             for word_stem in stems:
-                postings[word_stem].append(len(self._example_classes))
+                postings[word_stem].append(example_index)
                 bags[class_index][word_stem] += 1.0
-            self._example_classes.append(class_index)
-            self._example_stems.append(frozenset(stems))
-            weights = [self._idf[s] for s in stems]
-            self._example_norms.append(math.sqrt(sum(w * w for w in weights)))
         self._postings: dict[str, tuple[int, ...]] = {s: tuple(p) for s, p in postings.items()}
-        # The bag of a class: stem frequency across its examples, times the stem's weight.
-        self._bags: list[dict[str, float]] = []
+        # The bag of a class: stem frequency across its examples, times the stem's weight; kept
+        # per stem (the classes using it, with its weight there), as a question holds few stems.
+        self._bag_weights: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._bag_norms: list[float] = []
-        for bag in bags:
+        for class_index, bag in enumerate(bags):
             total = sum(bag.values()) or 1.0
             weighted = {s: (n / total) * self._idf[s] for s, n in bag.items()}
-            self._bags.append(weighted)
+            for word_stem, weight in weighted.items():
+                self._bag_weights[word_stem].append((class_index, weight))
             self._bag_norms.append(math.sqrt(sum(w * w for w in weighted.values())) or 1.0)
 
     def is_everyday_word(self, word: str) -> bool:
@@ -80,7 +79,7 @@ class NearestExampleScorer:
     def scores(self, analysis: Analysis) -> tuple[list[float], list[float], list[float]]:
         """Per class: its score, the cosine of its nearest example, and how much of the
         question's weight that example covers."""
-        class_count = len(self._bags)
+        class_count = len(self._bag_norms)
         query: dict[str, float] = {}
         for word_stem, is_known in zip(analysis.stems, analysis.known, strict=True):
             weight = self._idf.get(word_stem) if is_known else None
@@ -92,10 +91,10 @@ class NearestExampleScorer:
         nearest = [0.0] * class_count
         if norm == 0:
             return scores, nearest, coverage
-        # The hot loop (~1,500 examples, common stems in hundreds of them): flat lists and one
+        # The hot loop (~4,000 examples, common stems in hundreds of them): flat lists and one
         # multiplication per stem, not per example.
         dots = [0.0] * len(self._example_classes)
-        touched: dict[int, None] = {}  # examples sharing a stem, in the order first reached
+        touched: set[int] = set()  # examples sharing a stem with the question
         for word_stem, weight in query.items():
             examples = self._postings.get(word_stem)
             if examples is None:
@@ -103,26 +102,34 @@ class NearestExampleScorer:
             contribution = weight * self._idf[word_stem]
             for example_index in examples:
                 dots[example_index] += contribution
-            touched.update(dict.fromkeys(examples))
+            touched.update(examples)
         nearest_example = [-1] * class_count
-        classes, norms = self._example_classes, self._example_norms
+        classes, inverse_norms = self._example_classes, self._inverse_norms
         for example_index in touched:
             class_index = classes[example_index]
-            cosine = dots[example_index] / (norm * norms[example_index])
-            if cosine > nearest[class_index]:
+            cosine = dots[example_index] * inverse_norms[example_index]
+            # Equal cosines: the first example written wins, whatever the set's order.
+            if cosine > nearest[class_index] or (
+                cosine == nearest[class_index] and example_index < nearest_example[class_index]
+            ):
                 nearest[class_index] = cosine
                 nearest_example[class_index] = example_index
         # Coverage only for each class's nearest example, not for every example reached.
+        squares = {s: w * w for s, w in query.items()}
         for class_index, example_index in enumerate(nearest_example):
             if example_index >= 0:
+                nearest[class_index] /= norm
                 stems = self._example_stems[example_index]
-                covered = sum(w * w for s, w in query.items() if s in stems)
+                covered = sum(squares[s] for s in stems & squares.keys())
                 coverage[class_index] = covered / squared
-        for class_index, bag in enumerate(self._bags):
+        bag_dots = [0.0] * class_count
+        for word_stem, weight in query.items():
+            for class_index, bag_weight in self._bag_weights.get(word_stem, ()):
+                bag_dots[class_index] += weight * bag_weight
+        for class_index in range(class_count):
             if nearest[class_index] == 0.0:
                 continue
-            dot = sum(w * bag[s] for s, w in query.items() if s in bag)
-            bag_cosine = dot / (norm * self._bag_norms[class_index])
+            bag_cosine = bag_dots[class_index] / (norm * self._bag_norms[class_index])
             scores[class_index] = (
                 NEAREST_SHARE * nearest[class_index] + (1 - NEAREST_SHARE) * bag_cosine
             )

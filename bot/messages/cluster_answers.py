@@ -70,6 +70,22 @@ class ClusterAnswers(AnswerBase):
         builder.buttons(Button(self._t(language, "cluster_card.back"), "cl"))
         return tagged(builder.build(), "cluster_info", cluster.id)
 
+    def comparison(self, language: Language, clusters: list[Cluster]) -> Reply:
+        """Two clusters or more side by side ("what's the difference between TWEED and CAP
+        2020?"): each one's field in a line, a button to read more about each."""
+        builder = ReplyBuilder().paragraph(self._t(language, "cluster_card.compare"))
+        for cluster in clusters:
+            builder.text("• ").bold(cluster.name).text(" — ").text(cluster.tagline[language])
+            builder.line()
+        sources = tuple(dict.fromkeys(s for c in clusters for s in c.sourced.sources[:1]))
+        self._source_lines(builder, language, sources)
+        about = [
+            Button(self._t(language, "cluster_card.about", name=c.name), f"c:{c.id}")
+            for c in clusters
+        ]
+        builder.button_column(about)
+        return tagged(builder.build(), "cluster_info")
+
     def _website_line(self, builder: ReplyBuilder, language: Language, cluster: Cluster) -> None:
         if cluster.website:
             builder.text(self._t(language, "cluster_card.website") + " ")
