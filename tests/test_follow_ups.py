@@ -249,3 +249,35 @@ async def test_someone_from_a_cluster_is_that_clusters_contact(dialogue: Dialogu
         EN, ConversationState(), "ok cool. what about subsidies for opening an office in Liège?"
     )
     assert grants.topic == "company_subsidies"
+
+
+async def test_two_clusters_named_in_a_question_are_shown_side_by_side(
+    dialogue: Dialogue,
+) -> None:
+    state = ConversationState()
+    [both] = await dialogue.on_text(EN, state, "what's the difference between tweed and cap2020?")
+    assert both.topic == "cluster_info"
+    assert [b.action for row in both.buttons for b in row] == ["c:tweed", "c:cap2020"]
+    # Neither was chosen: joining next asks which one.
+    await dialogue.on_text(EN, state, "I want to join a cluster")
+    assert state.join is not None
+    assert state.join.step is Step.CLUSTER
+    # At the cluster step, the same question is a question, not a choice.
+    [answer, _prompt] = await dialogue.on_text(
+        EN, state, "what's the difference between tweed and cap2020?"
+    )
+    assert answer.topic == "cluster_info"
+    assert state.join.step is Step.CLUSTER
+
+
+async def test_which_and_best_in_an_off_topic_question_ask_for_no_cluster(
+    dialogue: Dialogue,
+) -> None:
+    state = ConversationState()
+    await dialogue.on_text(
+        EN, state, "I run a plastics recycling company in Liège, any cluster for us?"
+    )
+    [bank] = await dialogue.on_text(
+        EN, state, "which bank gives the best loan for machines in belgium"
+    )
+    assert bank.topic == "off_topic"

@@ -198,3 +198,31 @@ def test_the_consent_text_changes_only_with_its_version() -> None:
     assert CONSENT_TEXTS.get(CONSENT_VERSION) == hashlib.sha256(both.encode()).hexdigest(), (
         "join.consent_text changed: give it a new CONSENT_VERSION in join_prompts.py"
     )
+
+
+async def test_what_comes_around_an_answer_in_the_form_is_read_as_such(
+    parts: tuple[Dialogue, FakeClock, Database],
+) -> None:
+    dialogue, _clock, _database = parts
+    state = ConversationState()
+    await dialogue.on_command(USER, state, "join", "tweed")
+    # "ok nevermind." drops the question asked before, not the request: the name follows.
+    await dialogue.on_text(USER, state, "ok nevermind. GreenHabitat SRL")
+    assert state.join is not None
+    assert state.join.answers.company_name == "GreenHabitat SRL"
+    await dialogue.on_action(USER, state, "js")
+    # "pk vous demandez ca" asks why; it is no activity, however sure the matcher is of
+    # something else.
+    why, _again = await dialogue.on_text(USER, state, "pk vous demandez ca")
+    assert "activité" in why.plain_text()
+    assert "activity" not in state.join.answers.to_dict()
+    await dialogue.on_text(USER, state, "pompes a chaleur")
+    # An enterprise number typed where a button is expected corrects that answer.
+    [noted, _type_again] = await dialogue.on_text(USER, state, "0403.170.701")
+    assert "0403.170.701" in noted.plain_text()
+    assert state.join.answers.enterprise_number == "0403.170.701"
+    step_now: Step = state.join.step
+    assert step_now is Step.COMPANY_TYPE
+    # A cancel said in a whole sentence ends the request.
+    await dialogue.on_text(UserRef(7, "en"), state, "stop, I don't want to continue")
+    assert state.join is None

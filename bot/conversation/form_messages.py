@@ -14,6 +14,7 @@ from bot.conversation.join_flow import JoinFlow
 from bot.conversation.language import UserLanguage
 from bot.conversation.message_cues import (
     asks_why,
+    asks_why_we_ask,
     is_back,
     is_cancel,
     keeps_choice,
@@ -55,12 +56,16 @@ _SELF_EVIDENT_FIELDS = (
 )
 
 
-def _field_of_new_value(text: str) -> str | None:
-    """The answer a correction replaces when only its new value says which one."""
+def _field_of_new_value(text: str, *, bare: bool = False) -> tuple[str, str] | None:
+    """The answer a correction replaces, and its new value, when only that value says which
+    one; `bare`: the value alone is a correction too (typed where a button is expected)."""
     value = corrected_value(text) if reads_as_correction(text) else None
+    if not value and bare:
+        value = text.strip()
     if not value:
         return None
-    return next((f for f, valid in _SELF_EVIDENT_FIELDS if isinstance(valid(value), Valid)), None)
+    field = next((f for f, valid in _SELF_EVIDENT_FIELDS if isinstance(valid(value), Valid)), None)
+    return (field, value) if field is not None else None
 
 
 class FormMessages:
@@ -108,13 +113,19 @@ class FormMessages:
         if asks_why(text) and field_named(text) is None and mentions_our_use_of_data(text):
             # "pk vous demandez tout ça, vous en faites koi": what we do with the data.
             match = dataclasses.replace(match, intent="privacy", score=CONFIDENT_SCORE)
-        elif asks_why(text) and not (match.confident and match.intent not in (None, "privacy")):
+        elif asks_why_we_ask(text) or (
+            asks_why(text) and not (match.confident and match.intent not in (None, "privacy"))
+        ):
             return self._corrections.why_asked(request, language, text)
-        field = field_to_change(text) or _field_of_new_value(text)
+        # An e-mail or enterprise number typed where a button is expected corrects that answer.
+        bare = not self._flow.takes_free_text(request) and not self._flow.accepts(request, text)
+        field, value = field_to_change(text), corrected_value(text)
+        if field is None and (new := _field_of_new_value(text, bare=bare)) is not None:
+            field, value = new
         if field == "contact_name" and not request.answers.contact_name:
             field = "company_name"  # "wrong name" before any contact name: the company's
         if field is not None:
-            return self._corrections.correct(request, field, corrected_value(text), language)
+            return self._corrections.correct(request, field, value, language)
         if request.step is Step.ACTIVITY and holds_no_activity(text):
             return self._corrections.activity_hint(request, language)
         if self._flow.skips(request, text):

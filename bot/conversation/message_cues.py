@@ -166,6 +166,7 @@ def is_back(text: str) -> bool:
 
 _QUESTION_STARTS = frozenset(
     "quoi comment pourquoi combien quand qui quel quelle quels quelles ou est ce koi kel kelle"
+    " pk pq cmt cmb"
     " what whats how why who whom which where when can could do does did is are will would should"
     " may wat wut y".split()
 )
@@ -260,6 +261,27 @@ def asks_why(text: str) -> bool:
     return bool(found) and (
         found[0] in ("pourquoi", "pk", "pq", "why") or phrase_in(found, _WHY_PHRASES)
     )
+
+
+# Words that point at our asking itself: "pk vous demandez ca", "why are you asking this?".
+_OUR_ASKING = (
+    "vous demandez",
+    "tu demandes",
+    "vous me demandez",
+    "tu me demandes",
+    "vous avez besoin",
+    "t as besoin",
+    "you ask",
+    "you re asking",
+    "you are asking",
+    "you need",
+    "do you want to know",
+)
+
+
+def asks_why_we_ask(text: str) -> bool:
+    """Why we ask for this answer ("pk vous demandez ca"), whatever else it sounds like."""
+    return asks_why(text) and phrase_in(words(text), _OUR_ASKING)
 
 
 # -- corrections and wishes ---------------------------------------------------------------------
