@@ -15,6 +15,7 @@ would cost (its scoring grows with the number of classes).
 
 from __future__ import annotations
 
+import math
 import platform
 import random
 import statistics
@@ -72,9 +73,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+WARM_ROUNDS = 5
+
+
 def measure(
     knowledge: KnowledgeBase, questions: list[str]
-) -> tuple[float, list[float], list[float], str]:
+) -> tuple[float, list[float], list[float], list[float], str]:
     started = time.perf_counter()
     matcher = Matcher(knowledge)
     build = time.perf_counter() - started
@@ -84,12 +88,15 @@ def measure(
         matcher.match(text)
         cold.append((time.perf_counter_ns() - t0) / 1e6)
     warm: list[float] = []
-    for _round in range(3):
-        for text in questions:
+    best = [math.inf] * len(questions)
+    for _round in range(WARM_ROUNDS):
+        for index, text in enumerate(questions):
             t0 = time.perf_counter_ns()
             matcher.match(text)
-            warm.append((time.perf_counter_ns() - t0) / 1e6)
-    return build, cold, warm, matcher.method
+            elapsed = (time.perf_counter_ns() - t0) / 1e6
+            warm.append(elapsed)
+            best[index] = min(best[index], elapsed)
+    return build, cold, warm, best, matcher.method
 
 
 def main() -> int:
@@ -99,20 +106,24 @@ def main() -> int:
         f"Machine: {platform.machine()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.system()}"
     )
-    print(f"Questions: {len(questions)} (timed cold once, then warm 3x)")
+    print(
+        f"Questions: {len(questions)} (timed cold once, then warm {WARM_ROUNDS}x; 'best' is each"
+        " question's fastest warm run: what the code costs, without the machine's other load)"
+    )
     print(
         f"{'knowledge base':<14}{'method':>10}{'intents':>8}{'build s':>9}"
         f"{'cold p50':>10}{'cold p99':>10}"
-        f"{'warm p50':>10}{'warm p99':>10}{'target p99':>12}"
+        f"{'warm p50':>10}{'warm p99':>10}{'best p99':>10}{'target p99':>12}"
     )
     for factor in (1, 10, 100):
         inflated = inflate(knowledge, factor)
-        build, cold, warm, method = measure(inflated, questions)
+        build, cold, warm, best, method = measure(inflated, questions)
         target = TARGET_P99_MS.get(factor)
         print(
             f"{'shipped x' + str(factor):<14}{method:>10}{len(inflated.intents):>8}{build:>9.2f}"
             f"{statistics.median(cold):>9.3f}ms{percentile(cold, 0.99):>8.3f}ms"
             f"{statistics.median(warm):>8.3f}ms{percentile(warm, 0.99):>8.3f}ms"
+            f"{percentile(best, 0.99):>8.3f}ms"
             f"{(f'{target:.0f} ms' if target else '-'):>12}"
         )
     return 0
