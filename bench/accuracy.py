@@ -43,6 +43,7 @@ DEV_QUESTIONS_V4 = DATA / "dev_questions_v4.yaml"
 DEV_QUESTIONS_V5 = DATA / "dev_questions_v5.yaml"
 DEV_QUESTIONS_V6 = DATA / "dev_questions_v6.yaml"
 DEV_QUESTIONS_V7 = DATA / "dev_questions_v7.yaml"
+DEV_QUESTIONS_V8 = DATA / "dev_questions_v8.yaml"
 DEVELOPMENT = (
     QUESTIONS,
     HOLDOUT_QUESTIONS,
@@ -51,6 +52,7 @@ DEVELOPMENT = (
     DEV_QUESTIONS_V5,
     DEV_QUESTIONS_V6,
     DEV_QUESTIONS_V7,
+    DEV_QUESTIONS_V8,
 )
 HELD_OUT_QUESTIONS = DATA / "heldout_questions_v2.yaml"
 # A second held-out set, written blind in session 7 (see its header); reported beside the first,

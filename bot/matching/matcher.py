@@ -193,6 +193,14 @@ class Matcher:
             else None
         )
         self._recommender = SectorRecommender(self._kb, self._nearest.is_everyday_word)
+        # Clusters whose name an out-of-scope example uses in another sense ("a tweed jacket",
+        # "Oliver Twist"): naming them is weaker evidence that a question is ours.
+        self._everyday_names = {
+            c
+            for i, (index, _text, _language) in enumerate(examples)
+            if index == self._out_of_scope
+            for c in analysed[i][1].clusters
+        }
 
     def add_example(self, intent_id: str, text: str, language: Language) -> None:
         """Learn a new example at once (staff assigned an unanswered question to an intent)."""
@@ -344,10 +352,16 @@ class Matcher:
             # make plastic packaging, can we join PlastiWin if we are not Belgian?" asks who
             # may join).
             intent, score = "recommend_cluster", max(score, CONFIDENT_SCORE)
-        elif cluster is not None and intent is None and out_of_scope_score < NAMED_OUT_OF_SCOPE:
+        elif (
+            cluster is not None
+            and (intent is None or score < REJECT_SCORE)
+            and (out_of_scope_score < NAMED_OUT_OF_SCOPE or cluster not in self._everyday_names)
+        ):
             # A longer question naming one of ours that the scorers could not place ("does
-            # Tweed cover water management too or only energy?") is ours, if unclear: its
-            # closest intent, to be confirmed ("did you mean…?").
+            # Tweed cover water management too or only energy?", "cap2020 c pour les isolants
+            # ou tt le batiment?") is ours, if unclear: its closest intent, to be confirmed
+            # ("did you mean…?"). A name that is also an everyday word (tweed, twist) needs the
+            # model not to lean off-topic.
             intent, score = closest, max(score, REJECT_SCORE)
 
         fits = self._recommender.fits(analysis.words) if cluster is None and pole is None else []
@@ -366,7 +380,9 @@ class Matcher:
                 relevant
                 and (
                     intent in (None, "recommend_cluster")
-                    or score < CONFIDENT_SCORE
+                    # An unsure "is he even eligible?" or "is it worth it?" from a business
+                    # stays that question ("did you mean…?"), not a recommendation.
+                    or (score < CONFIDENT_SCORE and intent in RECOMMENDATION_INTENTS)
                     # A sure "is there a cluster for agrifood or construction?" asks what is
                     # covered; only a business described turns it into a recommendation.
                     or (intent in RECOMMENDATION_INTENTS and business)
