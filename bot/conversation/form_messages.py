@@ -104,7 +104,7 @@ class FormMessages:
         if is_back(text):
             return await self._flow.on_action(request, JoinAction("jb"), language)
         choosing = reads_as_correction(text) or keeps_choice(text) or request.step is Step.CLUSTER
-        if choosing and not self._understanding.compares_clusters(text):
+        if choosing and not self._understanding.compared_clusters(text):
             chosen = self._understanding.chosen_cluster(text)
             if chosen is not None and request.step is Step.CLUSTER:
                 return await self._flow.on_action(request, JoinAction("jc", chosen), language)

@@ -64,9 +64,7 @@ class JoinCorrections:
 
     def activity_hint(self, request: JoinRequest, language: Language) -> Replies:
         """ "C'est compliqué à expliquer": a few words will do, with examples; the step again."""
-        notice = ReplyBuilder().paragraph(
-            self._flow.prompts.t(language, "join.hint.activity_hint")
-        )
+        notice = ReplyBuilder().paragraph(self._flow.prompts.t(language, "join.hint.activity"))
         return [notice.build(), self._flow.prompt(request, language)]
 
     def why_asked(self, request: JoinRequest, language: Language, text: str = "") -> Replies:

@@ -176,7 +176,7 @@ class Understanding:
         """Whether a message inside the form is a question or small talk, not an answer."""
         if match.confident and match.intent in SMALL_TALK and len(words(text)) <= 3:
             return request.step not in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER)
-        if request.step is Step.CLUSTER and self.compares_clusters(text):
+        if request.step is Step.CLUSTER and self.compared_clusters(text):
             return True
         if self._join_flow.accepts(request, text):
             if request.step in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER, Step.CLUSTER):
@@ -205,9 +205,6 @@ class Understanding:
             return []
         named = list(dict.fromkeys(self._matcher.analyse(text).clusters))
         return named if len(named) > 1 else []
-
-    def compares_clusters(self, text: str) -> bool:
-        return bool(self.compared_clusters(text))
 
     def chosen_cluster(self, text: str) -> str | None:
         """The cluster a message settles on: "non pas twist, cap 2020" -> CAP 2020, "TWIST

@@ -75,10 +75,10 @@ SECTOR_OUT_OF_SCOPE = 0.5
 # question of ours than an off-topic one: on the development sets, 3 of 247 rejected
 # off-topic questions scored below it, and 3 of 8 rejected questions of ours.
 LIKELY_OUT_OF_SCOPE = 0.3
-# A question naming one of our clusters that the scorers reject is ours, if unclear, below
-# this out-of-scope score: on the development sets such questions scored 0.29-0.33, while
-# "twist" in another sense ("best twist hairstyles", "Oliver Twist en streaming") scored
-# 0.45-0.50.
+# A question naming TWEED or TWIST (names that out-of-scope examples also use in another
+# sense) that the scorers reject is ours, if unclear, below this out-of-scope score: on the
+# development sets such questions scored 0.29-0.33, while "twist" in another sense ("best twist
+# hairstyles", "Oliver Twist en streaming") scored 0.45-0.50. Other names need no such check.
 NAMED_OUT_OF_SCOPE = 0.4
 # A question this close to an example staff taught at run time takes that example's intent.
 LEARNED_EXAMPLE_COSINE = 0.8

@@ -46,7 +46,6 @@ class NearestExampleScorer:
         # How many classes use each stem is all that is kept of those sets.
         self._classes_per_stem = {s: len(i) for s, i in intents_per_stem.items()}
         self._idf = {s: math.log(1 + class_count / len(i)) for s, i in intents_per_stem.items()}
-        del intents_per_stem
         for token in (CLUSTER_TOKEN, POLE_TOKEN):
             if token in self._idf:
                 self._idf[token] = min(self._idf[token], ENTITY_WEIGHT)
@@ -54,7 +53,7 @@ class NearestExampleScorer:
 
         # Examples as parallel lists, indexed by example number: the scoring loop below runs
         # once per (question word, example holding it), so it reads plain lists, not objects.
-        # An example weighs each of its stems by the stem's idf alone (a set, no counts).
+        # An example weighs each of its distinct stems by the stem's idf alone (no counts).
         example_stems = [(i, stems) for i, stems in example_stems if stems]
         self._example_classes = [class_index for class_index, _stems in example_stems]
         # Tuples, not sets: a frozenset of four stems takes 216 bytes, a tuple 88.
