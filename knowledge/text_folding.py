@@ -16,12 +16,19 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ":
 # matching, and leaving it glued ("ladhesion") would hide the word behind it.
 _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnmtsc])'", re.IGNORECASE)
 _NOT_WORD = re.compile(r"[^\w]+|_+")
+_DIACRITICAL_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]+")  # U+034F is not a mark
 
 
 def strip_accents(text: str) -> str:
     """Remove combining marks: "é" → "e", "ç" → "c", while keeping every other character."""
     decomposed = unicodedata.normalize("NFKD", text)
     if decomposed.isascii():  # most questions: nothing to remove, skip the per-letter loop
+        return decomposed
+    # French and most Latin accents are the Combining Diacritical Marks block: one regex pass
+    # removes them; only what is then still not ASCII (œ, emoji, other scripts) is checked
+    # letter by letter.
+    decomposed = _DIACRITICAL_MARKS.sub("", decomposed)
+    if decomposed.isascii():
         return decomposed
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
+from operator import mul
 from pathlib import Path
 from typing import TypedDict
 
@@ -173,6 +174,8 @@ class IntentClassifier:
         bigrams = [f for n in bigram_features(tokens) if (f := self._index.get(n)) is not None]
         vectors: list[Sequence[float]] = [p.logits for p in parts if p.logits is not None]
         vectors += [self._rows[f * width : (f + 1) * width] for f in bigrams]
+        # Each vector's multiplier: 1, or (sublinear tf - count) for a repeated feature's row.
+        multipliers = [1.0] * len(vectors)
         squared = sum(p.squared for p in parts) + sum(self._idf[f] ** 2 for f in bigrams)
         counts = Counter(chain.from_iterable(p.indices for p in parts))
         counts.update(bigrams)
@@ -180,14 +183,14 @@ class IntentClassifier:
             if count > 1:
                 tf = 1.0 + math.log(count)
                 squared += (tf * tf - count) * self._idf[f] ** 2
-                row = self._rows[f * width : (f + 1) * width]
-                vectors.append(array("d", ((tf - count) * w for w in row)))
+                vectors.append(self._rows[f * width : (f + 1) * width])
+                multipliers.append(tf - count)
         if not vectors or squared <= 0.0:
             logits = list(self._intercepts)
         else:
             norm = math.sqrt(squared)
             logits = [
-                sum(column) / norm + b
+                sum(map(mul, column, multipliers)) / norm + b
                 for column, b in zip(zip(*vectors, strict=True), self._intercepts, strict=True)
             ]
         top = max(logits)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Literal
 
 from bot.matching.business_cues import CLUSTER_WORDS, describes_a_business
@@ -293,11 +294,16 @@ class Matcher:
             # where an unclear question of ours ("is that tax deductible?") may belong.
             intent = cluster = None
         alternatives = tuple(
-            self._intent_ids[i]
-            for i in ranked
-            if self._intent_ids[i] != intent
-            and _common_scale(scores[i], reject, confident) >= REJECT_SCORE / 2
-        )[:3]
+            islice(
+                (
+                    self._intent_ids[i]
+                    for i in ranked
+                    if self._intent_ids[i] != intent
+                    and _common_scale(scores[i], reject, confident) >= REJECT_SCORE / 2
+                ),
+                3,
+            )
+        )
         pole = analysis.poles[0] if analysis.poles else None
         return Match(
             text,

@@ -12,7 +12,9 @@ from __future__ import annotations
 import math
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from itertools import chain, repeat
 
 from bot.matching.entities import CLUSTER_TOKEN, POLE_TOKEN
 from bot.matching.normalisation import stem
@@ -28,12 +30,20 @@ UNKNOWN_WORD_WEIGHT = 1.1
 NEAREST_SHARE = 0.7
 # A keyword word used by the examples of this many intents is an everyday word.
 EVERYDAY_WORD_INTENTS = 4
+# A stem in more examples than this ("cluster", "what", "member") is scored per group of
+# examples (see `scores`), not per example: a question holding "cluster" would otherwise reach
+# some 1,200 examples one by one.
+COMMON_STEM_EXAMPLES = 100
+# Questions share their few common stems ("cluster", "what"): the best group of each class for
+# a set of them is computed once and kept, for this many sets.
+COMMON_SETS_CACHED = 512
 
 
 class NearestExampleScorer:
     """Scores a question against every class (intents, then out of scope) from examples."""
 
     def __init__(self, class_count: int, examples: Sequence[tuple[int, Analysis]]) -> None:
+        self._class_count = class_count
         # Interned: each example's analysis made its own copy of every stem, and the copies
         # would outlive it in the structures below (about 1 MB for 4,000 examples).
         example_stems = [
@@ -67,7 +77,12 @@ class NearestExampleScorer:
             for word_stem in stems:
                 postings[word_stem].append(example_index)
                 bags[class_index][word_stem] += 1.0
-        self._postings: dict[str, tuple[int, ...]] = {s: tuple(p) for s, p in postings.items()}
+        self._common = frozenset(s for s, p in postings.items() if len(p) > COMMON_STEM_EXAMPLES)
+        # Rare stems keep their examples; common ones their groups (below).
+        self._postings: dict[str, tuple[int, ...]] = {
+            s: tuple(p) for s, p in postings.items() if s not in self._common
+        }
+        self._group_common_stems(example_stems)
         # The bag of a class: stem frequency across its examples, times the stem's weight; kept
         # per stem (the classes using it, with its weight there), as a question holds few stems.
         self._bag_weights: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -79,6 +94,63 @@ class NearestExampleScorer:
                 self._bag_weights[word_stem].append((class_index, weight))
             self._bag_norms.append(math.sqrt(sum(w * w for w in weighted.values())) or 1.0)
 
+    def _group_common_stems(self, example_stems: list[tuple[int, set[str]]]) -> None:
+        """Groups of examples: one per class and set of common stems held. Within a group,
+        examples reached by common stems alone share their dot product with a question, so
+        the group's nearest is the example of highest inverse norm (the first written on ties);
+        `scores` reaches that one example per group instead of all of them."""
+        groups: dict[tuple[int, frozenset[str]], int] = {}
+        for example_index, (class_index, stems) in enumerate(example_stems):
+            common = frozenset(s for s in stems if s in self._common)
+            if not common:
+                continue
+            best = groups.setdefault((class_index, common), example_index)
+            if self._inverse_norms[example_index] > self._inverse_norms[best]:
+                groups[class_index, common] = example_index
+        self._group_examples = list(groups.values())
+        group_postings: dict[str, list[int]] = defaultdict(list)
+        for group_index, (_class_index, common) in enumerate(groups):
+            for word_stem in common:
+                group_postings[word_stem].append(group_index)
+        self._group_postings = {s: tuple(g) for s, g in group_postings.items()}
+        self._best_groups = lru_cache(maxsize=COMMON_SETS_CACHED)(self._best_groups_uncached)
+
+    def _best_groups_uncached(
+        self, contributions: tuple[tuple[str, float], ...]
+    ) -> tuple[tuple[int, float], ...]:
+        """Per class reached, the (example, dot product) of its nearest example among those
+        holding these common stems, counting these stems alone."""
+        group_dots = [0.0] * len(self._group_examples)
+        reached: set[int] = set()
+        for word_stem, contribution in contributions:
+            groups = self._group_postings[word_stem]
+            for group_index in groups:
+                group_dots[group_index] += contribution
+            reached.update(groups)
+        _nearest, nearest_example = self._nearest_per_class(
+            (self._group_examples[g], group_dots[g]) for g in reached
+        )
+        dots = {self._group_examples[g]: group_dots[g] for g in reached}
+        return tuple((e, dots[e]) for e in nearest_example if e >= 0)
+
+    def _nearest_per_class(
+        self, candidates: Iterable[tuple[int, float]]
+    ) -> tuple[list[float], list[int]]:
+        """Per class, the best cosine of the (example, dot product) candidates, and its example
+        (-1 if none); equal cosines go to the first example written, whatever the order."""
+        nearest = [0.0] * self._class_count
+        nearest_example = [-1] * self._class_count
+        classes, inverse_norms = self._example_classes, self._inverse_norms
+        for example_index, dot in candidates:
+            class_index = classes[example_index]
+            cosine = dot * inverse_norms[example_index]
+            if cosine > nearest[class_index] or (
+                cosine == nearest[class_index] and example_index < nearest_example[class_index]
+            ):
+                nearest[class_index] = cosine
+                nearest_example[class_index] = example_index
+        return nearest, nearest_example
+
     def is_everyday_word(self, word: str) -> bool:
         """Used by the examples of many intents ("entreprise", "company", "service")."""
         return self._classes_per_stem.get(stem(word), 0) >= EVERYDAY_WORD_INTENTS
@@ -86,7 +158,7 @@ class NearestExampleScorer:
     def scores(self, analysis: Analysis) -> tuple[list[float], list[float], list[float]]:
         """Per class: its score, the cosine of its nearest example, and how much of the
         question's weight that example covers."""
-        class_count = len(self._bag_norms)
+        class_count = self._class_count
         query: dict[str, float] = {}
         for word_stem, is_known in zip(analysis.stems, analysis.known, strict=True):
             weight = self._idf.get(word_stem) if is_known else None
@@ -98,37 +170,40 @@ class NearestExampleScorer:
         nearest = [0.0] * class_count
         if norm == 0:
             return scores, nearest, coverage
-        # The hot loop (~4,000 examples, common stems in hundreds of them): flat lists and one
-        # multiplication per stem, not per example.
-        dots = [0.0] * len(self._example_classes)
-        touched: set[int] = set()  # examples sharing a stem with the question
-        for word_stem, weight in query.items():
-            examples = self._postings.get(word_stem)
-            if examples is None:
-                continue
-            contribution = weight * self._idf[word_stem]
-            for example_index in examples:
-                dots[example_index] += contribution
-            touched.update(examples)
-        nearest_example = [-1] * class_count
-        classes, inverse_norms = self._example_classes, self._inverse_norms
-        for example_index in touched:
-            class_index = classes[example_index]
-            cosine = dots[example_index] * inverse_norms[example_index]
-            # Equal cosines: the first example written wins, whatever the set's order.
-            if cosine > nearest[class_index] or (
-                cosine == nearest[class_index] and example_index < nearest_example[class_index]
-            ):
-                nearest[class_index] = cosine
-                nearest_example[class_index] = example_index
+        # A class's nearest example is either reached by a rare stem of the question (all such
+        # examples are scored in full) or by common stems alone: then it is its group's best,
+        # the same for every question with those common stems. Sums run in the question's word
+        # order, so every cosine is the one a scan of all examples gives.
+        contributions = [
+            (word_stem, weight * self._idf[word_stem], word_stem in self._common)
+            for word_stem, weight in query.items()
+            if word_stem in self._idf
+        ]
+        reached: set[int] = set()  # examples sharing a rare stem with the question
+        for word_stem, _contribution, is_common in contributions:
+            if not is_common:
+                reached.update(self._postings[word_stem])
+        dots = dict.fromkeys(reached, 0.0)
+        example_stems = self._example_stems
+        for word_stem, contribution, is_common in contributions:
+            if is_common:
+                for example_index in reached:
+                    if word_stem in example_stems[example_index]:
+                        dots[example_index] += contribution
+            else:
+                for example_index in self._postings[word_stem]:
+                    dots[example_index] += contribution
+        common = tuple((s, c) for s, c, is_common in contributions if is_common)
+        nearest, nearest_example = self._nearest_per_class(
+            chain(dots.items(), self._best_groups(common))
+        )
         # Coverage only for each class's nearest example, not for every example reached.
         squares = {s: w * w for s, w in query.items()}
         for class_index, example_index in enumerate(nearest_example):
             if example_index >= 0:
                 nearest[class_index] /= norm
                 stems = self._example_stems[example_index]
-                covered = sum(squares.get(s, 0.0) for s in stems)
-                coverage[class_index] = covered / squared
+                coverage[class_index] = sum(map(squares.get, stems, repeat(0.0))) / squared
         bag_dots = [0.0] * class_count
         for word_stem, weight in query.items():
             for class_index, bag_weight in self._bag_weights.get(word_stem, ()):
