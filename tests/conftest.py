@@ -23,7 +23,12 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from bot.conversation.dialogue import Dialogue
+from bot.matching.matcher import Matcher
+from bot.messages.catalogue import Catalogue
+from bot.services import build_dialogue
 from bot.settings import Secret, Settings
+from bot.storage.database import Database
 from knowledge.loader import load_knowledge_base
 from knowledge.model import KnowledgeBase
 from tests.fake_bot_api import FakeBotApi
@@ -98,6 +103,16 @@ def _seeded_random(random_seed: int) -> None:
 @pytest.fixture(scope="session")
 def knowledge() -> KnowledgeBase:
     return load_knowledge_base()
+
+
+@pytest.fixture
+async def dialogue(tmp_path: Path, knowledge: KnowledgeBase) -> AsyncIterator[Dialogue]:
+    """The conversation engine over a real SQLite file, without Telegram."""
+    database = await Database.open(tmp_path / "dialogue.sqlite3")
+    try:
+        yield build_dialogue(knowledge, Matcher(knowledge), Catalogue.load(), database)
+    finally:
+        await database.close()
 
 
 @pytest.fixture

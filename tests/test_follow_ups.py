@@ -3,30 +3,13 @@ attribute of "their" cluster, a pôle named, and an activity described at the cl
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.conversation.dialogue import ConversationState, Dialogue, UserRef
 from bot.conversation.state import Step
-from bot.matching.matcher import Matcher
-from bot.messages.catalogue import Catalogue
-from bot.services import build_dialogue
-from bot.storage.database import Database
-from knowledge.model import KnowledgeBase
 
 FR = UserRef(11, "fr")
 EN = UserRef(12, "en")
-
-
-@pytest.fixture
-async def dialogue(tmp_path: Path, knowledge: KnowledgeBase) -> AsyncIterator[Dialogue]:
-    database = await Database.open(tmp_path / "follow-ups.sqlite3")
-    try:
-        yield build_dialogue(knowledge, Matcher(knowledge), Catalogue.load(), database)
-    finally:
-        await database.close()
 
 
 async def test_naming_another_cluster_asks_it_the_same_question(dialogue: Dialogue) -> None:

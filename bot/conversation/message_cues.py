@@ -310,11 +310,22 @@ def reads_as_follow_up(text: str) -> bool:
     return bool(found) and (found[0] in _FOLLOW_UP_STARTS or len(found) <= 3)
 
 
+def starts_as_follow_up(text: str) -> bool:
+    """Opens as a follow-up does ("et ils bossent en anglais aussi", "and the fees"): no
+    answer to a form's question opens so."""
+    found = words(text)
+    return bool(found) and found[0] in _FOLLOW_UP_OPENERS
+
+
+# The narrower set: words that open no activity, company name or other answer.
+_FOLLOW_UP_OPENERS = frozenset("and et also aussi sinon".split())
+
+
 # Greetings and fillers before a question: "slt", "wait,", "attends", "euh", "ok so".
 _OPENERS = frozenset(
     "slt salut bonjour bjr bonsoir coucou cc hello hi hey hiya yo wait attends attendez euh heu"
     " hmm hum ah oh oups oops ok okay bon ben bah tiens sorry pardon cool super great nice"
-    " parfait top alright dac dacc daccord".split()
+    " parfait top alright dac dacc daccord btw sinon alors dis dites also so anyway".split()
 )
 
 

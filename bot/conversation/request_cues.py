@@ -115,6 +115,18 @@ _CONDITIONAL = (
     "si je veux",
     "si on veut",
     "si nous voulons",
+    "si je m inscris",
+    "si jm inscris",
+    "si on s inscrit",
+    "si j adhere",
+    "si on adhere",
+    "si je rejoins",
+    "if i join",
+    "if we join",
+    "if i sign up",
+    "if we sign up",
+    "if i apply",
+    "if we apply",
 )
 
 
@@ -218,6 +230,12 @@ _FIELD_WORDS = {
 }
 
 
+# Words that make "TVA"/"VAT" the tax rather than the number the form asks for.
+_TAX_WORDS = frozenset(
+    "taux rate rates assujetti assujettie declaration declarer register registration return"
+    " returns payer pay rembourser refund recuperer reclaim deductible deduire".split()
+)
+
 _COMPANY_NAME_PHRASES = (
     "nom de l entreprise",
     "nom de la boite",
@@ -239,6 +257,9 @@ _ENTERPRISE_NUMBER_PHRASES = (
     "numero de l entreprise",
     "numero de societe",
     "numero de tva",
+    "numero tva",
+    "vat number",
+    "vat registration number",
     "enterprise number",
     "company number",
     "company registration number",
@@ -258,12 +279,19 @@ _CHANGE_PHRASES = (
     "en fait",
     "actually",
 )
+# "sorry the company name is GreenGrid Solutions SRL", "le numéro c'est 0123…": an answer
+# stated with its field is a correction too, whatever step the form is at.
+_FIELD_STATED = (
+    r"\b(?:name|nom|number|num[eé]ro|e-?mail|mail|phone|t[eé]l[eé]phone|gsm)"
+    r"\s+(?:is|est|c'?est|=)"
+)
 # The new value a correction carries, most explicit wording first: "…, il s'agit de X",
 # "wrong name, it's X", "le nom exact est X", "change the email to X", "… : X".
 _NEW_VALUE = tuple(
     re.compile(pattern + r"\s+(.+?)[\s.!]*$", re.IGNORECASE)
     for pattern in (
         r"(?:\bil s'agit de|\bit'?s actually|\bis actually|\bshould be|\bdevrait être|\bplutôt)",
+        _FIELD_STATED,
         r"(?:\bit'?s|\bit is|\bc'?est)",
         r"\bexact\w*\b.*?\b(?:est|is)",
         r"\b(?:change|changer|update|modifier|corriger|replace|remplacer)\b.*?\b(?:to|en|par)",
@@ -290,14 +318,23 @@ def field_named(text: str) -> str | None:
     if phrase_in(found, _ENTERPRISE_NUMBER_PHRASES):
         return "enterprise_number"
     named = {_FIELD_WORDS[w] for w in found if w in _FIELD_WORDS}
+    if set(found) & _TAX_WORDS:
+        # "c quoi le taux de tva", "how do I register for VAT": the tax, not the number.
+        named -= {_FIELD_WORDS[w] for w in found if w in ("tva", "vat")}
     return named.pop() if len(named) == 1 else None
 
 
-def field_to_change(text: str) -> str | None:
-    """An earlier answer the user wants to change ("je veux changer le nom de la boite")."""
+def field_to_change(text: str, *, stated: bool = False) -> str | None:
+    """An earlier answer the user wants to change ("je veux changer le nom de la boite"); with
+    `stated` (inside the form), also an answer stated with its field ("the company name is
+    X"), which outside it is no request ("My name is Klaus, I run…")."""
     value = corrected_value(text)
     found = words(text.replace(value, " ") if value else text)  # a long new value is not talk
-    asked = set(found) & _CHANGE_WORDS or phrase_in(found, _CHANGE_PHRASES)
+    asked = (
+        set(found) & _CHANGE_WORDS
+        or phrase_in(found, _CHANGE_PHRASES)
+        or (stated and value and re.search(_FIELD_STATED, text, re.IGNORECASE))
+    )
     return field_named(text) if asked and len(found) <= 14 else None
 
 

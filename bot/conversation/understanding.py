@@ -17,12 +17,13 @@ from bot.conversation.message_cues import (
     has_domain_words,
     reads_as_follow_up,
     reads_as_question,
+    starts_as_follow_up,
     without_greeting,
     words,
 )
-from bot.conversation.request_cues import wants_to_join
+from bot.conversation.request_cues import field_named, wants_to_join
 from bot.conversation.state import SUBJECT_TURNS, ConversationState, JoinRequest, Step
-from bot.matching.matcher import CONFIDENT_SCORE, Match, Matcher
+from bot.matching.matcher import CONFIDENT_SCORE, SURE_OUT_OF_SCOPE, Match, Matcher
 from bot.matching.normalisation import content_words
 from knowledge.model import KnowledgeBase, Language
 
@@ -55,7 +56,8 @@ _ELLIPSIS = frozenset(
     "and et what about how quid pour pr for de du chez le la les of the then alors ok sinon"
     " at in a".split()
 )
-_CLAUSE_BREAK = re.compile(r"[,;.!?]|\bmais\b|\bbut\b")
+# "c'est pas tweed c'est cap 2020", "it's not twist it's tweed": each "it is" starts a clause.
+_CLAUSE_BREAK = re.compile(r"[,;.!?]|\bmais\b|\bbut\b|\bc['’ ]?est\b|\bit['’ ]?s\b|\bit is\b")
 
 
 class Understanding:
@@ -170,6 +172,18 @@ class Understanding:
     def in_domain(self, text: str) -> bool:
         return has_domain_words(text, self._names)
 
+    def clearly_off_topic(self, text: str, match: Match) -> bool:
+        """The matcher is sure the text is not about clusters, and it names nothing of ours: no
+        cluster, pôle, form field or word of the domain."""
+        return (
+            match.intent is None
+            and match.out_of_scope >= SURE_OUT_OF_SCOPE
+            and match.cluster is None
+            and match.competitiveness_cluster is None
+            and field_named(text) is None
+            and not self.in_domain(text)
+        )
+
     # -- language: the user's choice, else what they have been writing, else their app's -------
 
     def is_interjection(self, request: JoinRequest, text: str, match: Match) -> bool:
@@ -183,6 +197,8 @@ class Understanding:
                 return False  # a valid e-mail, number or cluster name is never a question
             if reads_as_question(without_greeting(text)) or wants_to_join(text):
                 return True
+            if starts_as_follow_up(text) and match.confident and match.intent not in SMALL_TALK:
+                return True
             return (
                 match.confident
                 and match.score >= SURE_QUESTION_SCORE
@@ -192,7 +208,14 @@ class Understanding:
         if reads_as_question(without_greeting(text)) or wants_to_join(text):
             return True
         if request.step in (Step.EMAIL, Step.PHONE, Step.ENTERPRISE_NUMBER):
-            # "dana at gridmind dot io" is a try at the answer, to be told what is expected.
+            # "dana at gridmind dot io" is a try at the answer, to be told what is expected;
+            # without a digit or an @, a message we place ("jprefere parler a qqn en vrai") or
+            # are sure is off-topic ("il va pleuvoir demain") is none.
+            if not any(c.isdigit() or c == "@" for c in text) and (
+                self.clearly_off_topic(text, match)
+                or (match.confident and match.intent not in SMALL_TALK)
+            ):
+                return True
             return match.confident and match.score >= SURE_QUESTION_SCORE and self.in_domain(text)
         return match.confident or (
             not self._join_flow.takes_free_text(request) and self.in_domain(text)

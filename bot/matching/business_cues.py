@@ -59,10 +59,12 @@ def describes_a_business(text: str) -> bool:
     return bool(set(folded.split()) & BUSINESS_CUES) or any(p in folded for p in BUSINESS_PHRASES)
 
 
-# Words that show a question is about the cluster programme itself.
+# Words that show a question asks for a cluster: the programme named, or a recommendation asked
+# for after an activity is described ("we recycle plastic waste, what do u recommend").
 CLUSTER_WORDS = frozenset(
     """
     cluster clusters reseau reseaux network networks pole poles adherer rejoindre join membre
-    member lequel laquelle groupe groupes groupement group groups
+    member lequel laquelle groupe groupes groupement group groups recommend recommendation
+    recommande recommandez recommanderiez recommandation conseillez conseilleriez suggest
     """.split()
 )

@@ -89,6 +89,9 @@ POLE_INTENTS = frozenset(
     {"cluster_info", "how_to_join", "list_clusters", "what_is_a_cluster"}
     | {"cluster_vs_competitiveness"}
 )
+# Intents that a question naming both a pôle and a cluster really means as "what sets them
+# apart?".
+PAIR_AS_DISTINCTION = frozenset({"cluster_info", "what_is_a_cluster", "list_clusters"})
 # Small talk must be most of the message to count as small talk.
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
 SMALL_TALK_COVERAGE = 0.3
@@ -123,6 +126,14 @@ class Match:
     def pole(self) -> str | None:
         """The pôle de compétitivité named, if any (same as `competitiveness_cluster`)."""
         return self.competitiveness_cluster
+
+
+def _pole(analysis: Analysis, intent: str | None) -> str | None:
+    """The pôle a text names, or describes by its field in a question the scorers place among
+    ours ("our logistics company needs a VAT number" describes a business, not the pôle)."""
+    if analysis.poles:
+        return analysis.poles[0]
+    return analysis.described_pole if intent is not None else None
 
 
 def _common_scale(score: float, reject: float, confident: float) -> float:
@@ -304,7 +315,7 @@ class Matcher:
                 3,
             )
         )
-        pole = analysis.poles[0] if analysis.poles else None
+        pole = _pole(analysis, intent)
         return Match(
             text,
             intent,
@@ -327,11 +338,15 @@ class Matcher:
     ) -> tuple[str | None, str | None, float]:
         """What naming a cluster or a pôle, or describing a business, changes."""
         cluster = analysis.clusters[0] if analysis.clusters else None
-        pole = analysis.poles[0] if analysis.poles else None
+        pole = _pole(analysis, intent)
         if analysis.stems and all(s in (CLUSTER_TOKEN, POLE_TOKEN) for s in analysis.stems):
             # "TWEED ?" or "BioWin" alone: the user wants to know what that is.
             return ("cluster_info" if cluster else "cluster_vs_competitiveness"), cluster, 1.0
-        if cluster is not None and intent == "what_is_a_cluster":
+        if analysis.poles and cluster is not None and intent in PAIR_AS_DISTINCTION:
+            # "GreenWin and TWEED, are they the same kind of organisation?": a pôle and a
+            # cluster named together in a "what is it" question ask what sets them apart.
+            intent = "cluster_vs_competitiveness"
+        elif cluster is not None and intent == "what_is_a_cluster":
             # "What is the plastics cluster?" is about that cluster, not clusters in general.
             intent = "cluster_info"
         elif (
@@ -341,8 +356,15 @@ class Matcher:
         ):
             # A question about a pôle belongs with the cluster/pôle distinction.
             intent, score = "cluster_vs_competitiveness", max(score, CONFIDENT_SCORE)
-        elif cluster is not None and intent is None and len(analysis.stems) <= SHORT_QUESTION:
-            # "wagralim c koi", "tweed svp": naming one of ours is never out of scope.
+        elif (
+            cluster is not None
+            and intent is None
+            and len(analysis.stems) <= SHORT_QUESTION
+            and (out_of_scope_score < NAMED_OUT_OF_SCOPE or cluster not in self._everyday_names)
+        ):
+            # "plastiwin c koi", "tweed svp": naming one of ours is not out of scope, unless the
+            # name is an everyday word the model reads in its other sense ("comment danser le
+            # twist", "ou acheter du tissu tweed").
             intent, score = "cluster_info", max(score, CONFIDENT_SCORE)
         elif (
             cluster is not None
@@ -361,7 +383,11 @@ class Matcher:
         elif (
             cluster is not None
             and (intent is None or score < REJECT_SCORE)
-            and (out_of_scope_score < NAMED_OUT_OF_SCOPE or cluster not in self._everyday_names)
+            and (
+                out_of_scope_score < NAMED_OUT_OF_SCOPE
+                or cluster not in self._everyday_names
+                or bool(analysis.poles)  # "Is Greenwin the same thing as TWEED?"
+            )
         ):
             # A longer question naming one of ours that the scorers could not place ("does
             # Tweed cover water management too or only energy?", "cap2020 c pour les isolants

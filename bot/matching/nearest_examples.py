@@ -82,6 +82,8 @@ class NearestExampleScorer:
         self._postings: dict[str, tuple[int, ...]] = {
             s: tuple(p) for s, p in postings.items() if s not in self._common
         }
+        # Sets, to pick in C the examples that a rare stem reached and that hold a common one.
+        self._common_examples = {s: frozenset(postings[s]) for s in self._common}
         self._group_common_stems(example_stems)
         # The bag of a class: stem frequency across its examples, times the stem's weight; kept
         # per stem (the classes using it, with its weight there), as a question holds few stems.
@@ -184,12 +186,10 @@ class NearestExampleScorer:
             if not is_common:
                 reached.update(self._postings[word_stem])
         dots = dict.fromkeys(reached, 0.0)
-        example_stems = self._example_stems
         for word_stem, contribution, is_common in contributions:
             if is_common:
-                for example_index in reached:
-                    if word_stem in example_stems[example_index]:
-                        dots[example_index] += contribution
+                for example_index in self._common_examples[word_stem].intersection(reached):
+                    dots[example_index] += contribution
             else:
                 for example_index in self._postings[word_stem]:
                     dots[example_index] += contribution

@@ -48,6 +48,9 @@ class Analysis:
     poles: list[str]
     words: list[str]  # corrected singular content words, for names and sector keywords
     described: str | None  # a cluster described ("the image and sound cluster"), maybe named
+    # A pôle described by its field ("transport and logistics"), when none is named: weaker
+    # evidence than a name, as the words may describe the writer's own business.
+    described_pole: str | None
     french_votes: float
     english_votes: float
 
@@ -169,11 +172,12 @@ class Analyser:
             out_known.append(known[i])
             i += 1
         described: str | None = None
+        described_pole: str | None = None
         entity = self.entities.by_description(words)
         if entity is not None and entity.token == CLUSTER_TOKEN:
             described = entity.entity_id
         elif entity is not None and not clusters and not poles:
-            poles.append(entity.entity_id)
+            described_pole = entity.entity_id
         tokens: list[str] = []
         for position, word in sequence:
             if position < 0 or position not in replaced:
@@ -181,5 +185,7 @@ class Analyser:
             elif replaced[position] is not None:
                 tokens.append(replaced[position] or "")
         return Analysis(
-            tokens, stems, out_known, clusters, poles, words, described, french, english
+            tokens,
+            *(stems, out_known, clusters, poles, words, described, described_pole),
+            *(french, english),
         )
