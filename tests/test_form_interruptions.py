@@ -13,6 +13,21 @@ FR = UserRef(21, "fr")
 EN = UserRef(22, "en")
 
 
+async def in_form(
+    dialogue: Dialogue, user: UserRef, cluster: str, *answers: str
+) -> ConversationState:
+    """A conversation with a join request for `cluster` (started with /join) and these answers
+    typed; "skip" presses Skip."""
+    state = ConversationState()
+    await dialogue.on_command(user, state, "join", cluster)
+    for answer in answers:
+        if answer == "skip":
+            await dialogue.on_action(user, state, "js")
+        else:
+            await dialogue.on_text(user, state, answer)
+    return state
+
+
 @pytest.mark.parametrize(
     ("user", "text"),
     [
@@ -26,9 +41,7 @@ async def test_an_off_topic_message_is_no_try_at_the_number(
     dialogue: Dialogue, user: UserRef, text: str
 ) -> None:
     # Not called off-topic either: inside the form that misfired on questions of ours.
-    state = ConversationState()
-    await dialogue.on_command(user, state, "join", "plastiwin")
-    await dialogue.on_text(user, state, "PolyCycle SRL")
+    state = await in_form(dialogue, user, "plastiwin", "PolyCycle SRL")
     assert state.join is not None
     assert state.join.step is Step.ENTERPRISE_NUMBER
     replies = await dialogue.on_text(user, state, text)
@@ -40,9 +53,7 @@ async def test_an_off_topic_message_is_no_try_at_the_number(
 
 
 async def test_a_question_about_the_number_is_still_about_the_step(dialogue: Dialogue) -> None:
-    state = ConversationState()
-    await dialogue.on_command(FR, state, "join", "tweed")
-    await dialogue.on_text(FR, state, "Dubois SRL")
+    state = await in_form(dialogue, FR, "tweed", "Dubois SRL")
     replies = await dialogue.on_text(FR, state, "c'est quoi le numero de tva ?")
     assert all(r.topic != "off_topic" for r in replies)
     assert state.join is not None
@@ -52,10 +63,7 @@ async def test_a_question_about_the_number_is_still_about_the_step(dialogue: Dia
 async def test_an_answer_stated_with_its_field_corrects_it_at_any_step(
     dialogue: Dialogue,
 ) -> None:
-    state = ConversationState()
-    await dialogue.on_command(EN, state, "join", "tweed")
-    await dialogue.on_text(EN, state, "GreenGrid SRL")
-    await dialogue.on_text(EN, state, "0403.170.701")
+    state = await in_form(dialogue, EN, "tweed", "GreenGrid SRL", "0403.170.701")
     await dialogue.on_text(EN, state, "sorry the company name is GreenGrid Solutions SRL")
     assert state.join is not None
     assert state.join.answers.company_name == "GreenGrid Solutions SRL"
@@ -85,9 +93,7 @@ async def test_a_name_given_outside_the_form_is_no_change_to_a_request(
 async def test_a_change_of_cluster_said_in_the_negative(
     dialogue: Dialogue, text: str, cluster: str
 ) -> None:
-    state = ConversationState()
-    await dialogue.on_command(FR, state, "join", "tweed")
-    await dialogue.on_text(FR, state, "Solaris Energie SRL")
+    state = await in_form(dialogue, FR, "tweed", "Solaris Energie SRL")
     await dialogue.on_text(FR, state, text)
     assert state.join is not None
     assert state.join.answers.cluster == cluster
@@ -97,10 +103,7 @@ async def test_a_change_of_cluster_said_in_the_negative(
 async def test_a_follow_up_question_at_the_activity_step_is_not_the_activity(
     dialogue: Dialogue,
 ) -> None:
-    state = ConversationState()
-    await dialogue.on_command(FR, state, "join", "infopole")
-    await dialogue.on_text(FR, state, "Datalis SRL")
-    await dialogue.on_action(FR, state, "js")
+    state = await in_form(dialogue, FR, "infopole", "Datalis SRL", "skip")
     assert state.join is not None
     assert state.join.step is Step.ACTIVITY
     replies = await dialogue.on_text(FR, state, "et ils bossent en anglais aussi")
@@ -110,9 +113,7 @@ async def test_a_follow_up_question_at_the_activity_step_is_not_the_activity(
 
 
 async def test_asking_for_a_person_where_a_number_is_expected(dialogue: Dialogue) -> None:
-    state = ConversationState()
-    await dialogue.on_command(FR, state, "join", "eco-construction")
-    await dialogue.on_text(FR, state, "Bati Vert SRL")
+    state = await in_form(dialogue, FR, "eco-construction", "Bati Vert SRL")
     replies = await dialogue.on_text(FR, state, "jprefere parler a qqn en vrai")
     assert replies[0].topic == "contact_human"
     assert state.join is not None

@@ -285,6 +285,7 @@ _FIELD_STATED = (
     r"\b(?:name|nom|number|num[eé]ro|e-?mail|mail|phone|t[eé]l[eé]phone|gsm)"
     r"\s+(?:is|est|c'?est|=)"
 )
+_STATES_A_FIELD = re.compile(_FIELD_STATED, re.IGNORECASE)
 # The new value a correction carries, most explicit wording first: "…, il s'agit de X",
 # "wrong name, it's X", "le nom exact est X", "change the email to X", "… : X".
 _NEW_VALUE = tuple(
@@ -333,7 +334,7 @@ def field_to_change(text: str, *, stated: bool = False) -> str | None:
     asked = (
         set(found) & _CHANGE_WORDS
         or phrase_in(found, _CHANGE_PHRASES)
-        or (stated and value and re.search(_FIELD_STATED, text, re.IGNORECASE))
+        or (stated and value and _STATES_A_FIELD.search(text))
     )
     return field_named(text) if asked and len(found) <= 14 else None
 

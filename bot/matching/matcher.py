@@ -241,6 +241,11 @@ class Matcher:
             for p, n in zip(learned, nearest_scores, strict=True)
         ], coverage
 
+    def _names_ours(self, cluster: str, out_of_scope_score: float) -> bool:
+        """Whether naming `cluster` makes a rejected question ours: always, unless the name is
+        an everyday word ("twist", "tweed") and the model leans off-topic."""
+        return out_of_scope_score < NAMED_OUT_OF_SCOPE or cluster not in self._everyday_names
+
     def _takes_leave(self, coverage: list[float], thanks: int) -> bool:
         """Whether a goodbye example covers much of the text, and a thank-you little of it
         ("Merci pour ces informations, au revoir", not "Bon. Merci.")."""
@@ -360,7 +365,7 @@ class Matcher:
             cluster is not None
             and intent is None
             and len(analysis.stems) <= SHORT_QUESTION
-            and (out_of_scope_score < NAMED_OUT_OF_SCOPE or cluster not in self._everyday_names)
+            and self._names_ours(cluster, out_of_scope_score)
         ):
             # "plastiwin c koi", "tweed svp": naming one of ours is not out of scope, unless the
             # name is an everyday word the model reads in its other sense ("comment danser le
@@ -383,11 +388,8 @@ class Matcher:
         elif (
             cluster is not None
             and (intent is None or score < REJECT_SCORE)
-            and (
-                out_of_scope_score < NAMED_OUT_OF_SCOPE
-                or cluster not in self._everyday_names
-                or bool(analysis.poles)  # "Is Greenwin the same thing as TWEED?"
-            )
+            # A pôle named beside it settles it: "Is Greenwin the same thing as TWEED?".
+            and (self._names_ours(cluster, out_of_scope_score) or bool(analysis.poles))
         ):
             # A longer question naming one of ours that the scorers could not place ("does
             # Tweed cover water management too or only energy?", "cap2020 c pour les isolants

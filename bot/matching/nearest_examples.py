@@ -85,6 +85,7 @@ class NearestExampleScorer:
         # Sets, to pick in C the examples that a rare stem reached and that hold a common one.
         self._common_examples = {s: frozenset(postings[s]) for s in self._common}
         self._group_common_stems(example_stems)
+        self._best_groups = lru_cache(maxsize=COMMON_SETS_CACHED)(self._best_groups_uncached)
         # The bag of a class: stem frequency across its examples, times the stem's weight; kept
         # per stem (the classes using it, with its weight there), as a question holds few stems.
         self._bag_weights: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -115,7 +116,6 @@ class NearestExampleScorer:
             for word_stem in common:
                 group_postings[word_stem].append(group_index)
         self._group_postings = {s: tuple(g) for s, g in group_postings.items()}
-        self._best_groups = lru_cache(maxsize=COMMON_SETS_CACHED)(self._best_groups_uncached)
 
     def _best_groups_uncached(
         self, contributions: tuple[tuple[str, float], ...]
