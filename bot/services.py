@@ -161,12 +161,13 @@ class Services:
         """
         database = await Database.open(settings.database_path)
         try:
+            catalogue = Catalogue.load()
             pending_notes = await PendingNotes.load(database, settings.staff_user_ids)
             # Off until the Telegram side attaches its channel (handlers/handoff.py).
             handoff = await HandoffService.load(
                 HandoffStore(database),
                 knowledge,
-                Catalogue.load(),
+                catalogue,
                 staff_user_ids=settings.staff_user_ids,
                 staff_language=settings.default_language,
                 idle=timedelta(minutes=settings.handoff_idle_minutes),
@@ -183,7 +184,6 @@ class Services:
                 for e in await stores.learned.all()
                 if knowledge.has_intent(e.intent_id) and e.language in LANGUAGES
             ]
-            catalogue = Catalogue.load()
             matcher = Matcher(knowledge, learned=examples)
             dialogue = dialogue_over(
                 knowledge,

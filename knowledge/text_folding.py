@@ -15,7 +15,8 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ":
 # French elided particles: "l'", "d'", "qu'", "jusqu'"… The particle carries no meaning for
 # matching, and leaving it glued ("ladhesion") would hide the word behind it.
 _ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|quoiqu|qu|[ldjnmtsc])'", re.IGNORECASE)
-_NOT_WORD = re.compile(r"[^\w]+|_+")
+# A word: a run of letters and digits (the underscore counts as a separator).
+_WORD = re.compile(r"[^\W_]+")
 _DIACRITICAL_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]+")  # U+034F is not a mark
 
 
@@ -35,10 +36,15 @@ def strip_accents(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form of `text`, words separated by one space."""
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
-    text = _ELISION.sub(" ", text)
+    # Every text the matcher sees passes here (examples at start-up, each question after):
+    # each step is skipped when the text cannot hold what it removes.
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii() or "`" in text:
+        text = text.translate(_APOSTROPHES)
+    if "'" in text:
+        text = _ELISION.sub(" ", text)
     text = strip_accents(text.casefold())
-    return " ".join(_NOT_WORD.sub(" ", text).split())
+    return " ".join(_WORD.findall(text))
 
 
 def words(text: str) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 
 from bot.matching.classifier import (
     OUT_OF_SCOPE,
+    ROWS_PATH,
     WEIGHTS_PATH,
     IntentClassifier,
     features,
@@ -29,10 +30,24 @@ def test_the_weights_were_trained_on_the_shipped_knowledge_base(knowledge: Knowl
     assert document["training_hash"] == training_hash(knowledge), (
         "knowledge/*.yaml changed since the classifier was trained: "
         "run `python -m bot.matching.train` (or `wallonia-bot kb train`) and commit "
-        "bot/matching/intent_weights.json"
+        "bot/matching/intent_weights.json and .f32"
     )
     assert set(document["classes"]) == {i.id for i in knowledge.intents} | {OUT_OF_SCOPE}
     assert Matcher(knowledge).classifier_in_use
+
+
+def test_rows_that_do_not_belong_to_the_weights_are_not_used(tmp_path: Path) -> None:
+    weights, rows = tmp_path / "weights.json", tmp_path / "weights.f32"
+    weights.write_bytes(WEIGHTS_PATH.read_bytes())
+    assert IntentClassifier.load(weights, rows) is None  # no rows file
+    stored = bytearray(ROWS_PATH.read_bytes())
+    rows.write_bytes(stored)
+    assert IntentClassifier.load(weights, rows) is not None
+    stored[len(stored) // 2] ^= 0x40  # one bit of one weight
+    rows.write_bytes(stored)
+    assert IntentClassifier.load(weights, rows) is None
+    rows.write_bytes(stored[: len(stored) // 2])  # cut short
+    assert IntentClassifier.load(weights, rows) is None
 
 
 def test_an_edited_example_changes_the_hash(knowledge: KnowledgeBase) -> None:
@@ -62,7 +77,7 @@ def test_pure_python_scoring_equals_scikit_learns(knowledge: KnowledgeBase) -> N
     from bot.matching.train import export, fit
 
     pipeline = fit(knowledge)
-    classifier = IntentClassifier(export(pipeline, knowledge, threshold=0.0))
+    classifier = IntentClassifier(*export(pipeline, knowledge, threshold=0.0))
     matcher = Matcher(knowledge, method="nearest")
     questions = [
         "how do I join plastiwn?",

@@ -63,8 +63,8 @@ def analysed(knowledge: KnowledgeBase) -> tuple[Analyser, int, list[tuple[int, A
     ]
     out_of_scope = len(knowledge.intents)
     texts += [(out_of_scope, text) for _l, text in knowledge.out_of_scope.all()]
-    analyser = Analyser(knowledge, [(text, "fr") for _i, text in texts])
-    return analyser, out_of_scope + 1, [(i, analyser.analyse(text)) for i, text in texts]
+    analyser, analyses = Analyser.with_examples(knowledge, [(text, "fr") for _i, text in texts])
+    return analyser, out_of_scope + 1, [(i, a) for (i, _t), a in zip(texts, analyses, strict=True)]
 
 
 @pytest.mark.parametrize("common_from", [nearest_examples.COMMON_STEM_EXAMPLES, 3])

@@ -84,8 +84,8 @@ def command_kb_check(directory: Path, stdout: TextIO) -> int:
     if not matcher.classifier_in_use:
         misrouted += 1
         stdout.write(
-            "bot/matching/intent_weights.json: trained on another knowledge base; "
-            "run `wallonia-bot kb train`\n"
+            "bot/matching/intent_weights.json, .f32: missing, or trained on another knowledge "
+            "base; run `wallonia-bot kb train`\n"
         )
     stdout.write(
         f"{len(knowledge.intents)} intents, {examples} examples, {len(knowledge.clusters)} "

@@ -3,8 +3,10 @@
 `python -m bot.matching.train` (or `wallonia-bot kb train`) fits, with scikit-learn, a
 logistic regression over TF-IDF word unigrams, word bigrams and character n-grams of the
 analysed question (typos corrected, names of clusters and pôles replaced by placeholders), with
-out-of-scope questions as a class of their own, and writes the weights to `intent_weights.json`
-beside this module. The bot only reads that file: scikit-learn is a development dependency.
+out-of-scope questions as a class of their own, and writes the weights beside this module:
+`intent_weights.json` (classes, feature names, idf, intercepts) and `intent_weights.f32` (the
+weight rows, raw float32). The bot only reads those files: scikit-learn is a development
+dependency.
 
 The file records a hash of everything the features are built from (examples, out-of-scope
 questions, names, aliases, keywords, and FEATURE_VERSION): when the knowledge base changes and
@@ -13,7 +15,6 @@ the weights were not retrained, the matcher does without the classifier (and a t
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import math
@@ -31,9 +32,13 @@ from typing import TypedDict
 from knowledge.model import KnowledgeBase
 
 WEIGHTS_PATH = Path(__file__).with_name("intent_weights.json")
+# The rows are read straight into their array: inside the JSON (as base64) they cost 4 MB more
+# after start, in the copies made while parsing (a string, its decoded bytes) that the C heap
+# then kept.
+ROWS_PATH = WEIGHTS_PATH.with_suffix(".f32")
 # Bump when the features change (here, in normalisation or in text_analysis): the hash then
 # differs and the weights must be retrained.
-FEATURE_VERSION = 8
+FEATURE_VERSION = 9
 OUT_OF_SCOPE = "§out_of_scope"
 CHARACTER_NGRAMS = (3, 4, 5)
 PLACEHOLDER_PREFIX = "§"
@@ -50,10 +55,9 @@ class WeightsDocument(TypedDict):
     intercepts: list[float]
     features: list[str]
     idf: list[float]
-    # Base64 of little-endian float32s, feature-major: every class's weight for feature 0,
-    # then feature 1... A JSON list of 300,000 numbers took 4 times the bytes and, parsed,
-    # left several megabytes of float objects behind in the allocator.
-    weights: str
+    # SHA-256 of the rows file (see `weighted_rows`): the two are written together and are
+    # read only if they still belong together.
+    rows_sha256: str
 
 
 def token_features(token: str) -> list[str]:
@@ -90,12 +94,32 @@ def features(tokens: Sequence[str]) -> Counter[str]:
     return found
 
 
-def pack_weights(weights: Sequence[float]) -> str:
-    """The `weights` field of the weights file (see `WeightsDocument`)."""
+def weighted_rows(weights: Sequence[float], idf: Sequence[float]) -> array[float]:
+    """The classifier's rows from the logistic regression's weights (feature-major: every
+    class's weight for feature 0, then feature 1...) and each feature's idf: row f holds
+    idf(f) * weight(f, class) for every class, so scoring needs no multiplication by the idf."""
+    width = len(weights) // len(idf) if idf else 0
+    # Each weight is rounded to float32 before the product, as the rows always were.
     packed = array("f", weights)
-    if sys.byteorder != "little":
-        packed.byteswap()
-    return base64.b64encode(packed.tobytes()).decode("ascii")
+    return array("f", (w * idf[i // width] for i, w in enumerate(packed)))
+
+
+def _little_endian(rows: array[float]) -> array[float]:
+    """`rows` as the rows file holds them (and back: the swap is its own inverse)."""
+    if sys.byteorder == "little":
+        return rows
+    swapped = array("f", rows)
+    swapped.byteswap()
+    return swapped
+
+
+def rows_sha256(rows: array[float]) -> str:
+    return hashlib.sha256(memoryview(_little_endian(rows))).hexdigest()
+
+
+def write_rows(rows: array[float], path: Path = ROWS_PATH) -> None:
+    with path.open("wb") as stored:
+        _little_endian(rows).tofile(stored)
 
 
 def training_hash(knowledge: KnowledgeBase) -> str:
@@ -124,31 +148,35 @@ class IntentClassifier:
     """Class probabilities for a question's tokens: TF-IDF (sublinear tf, l2 norm), then a
     multinomial logistic regression."""
 
-    def __init__(self, document: WeightsDocument) -> None:
+    def __init__(self, document: WeightsDocument, rows: array[float]) -> None:
         self.classes = list(document["classes"])
         self.threshold = float(document["threshold"])
         self.training_hash = document["training_hash"]
         self._intercepts = list(document["intercepts"])
-        names, idf, weights = document["features"], document["idf"], document["weights"]
-        width = len(self.classes)
-        self._index = {name: i for i, name in enumerate(names)}
-        self._idf = array("d", idf)
+        self._index = {name: i for i, name in enumerate(document["features"])}
+        self._idf = array("d", document["idf"])
         # Row f holds idf(f) * weight(f, class) for every class, in one flat array of float32
         # (a list of float objects would take seven times the memory).
-        rows = array("f")
-        rows.frombytes(base64.b64decode(weights))
-        if sys.byteorder != "little":
-            rows.byteswap()
-        self._rows = array("f", (w * idf[i // width] for i, w in enumerate(rows)))
+        self._rows = rows
         # Words recur from question to question: each one's share is computed once.
         self._token_part = lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._token_part_uncached)
 
     @classmethod
-    def load(cls, path: Path = WEIGHTS_PATH) -> IntentClassifier | None:
-        if not path.exists():
+    def load(
+        cls, path: Path = WEIGHTS_PATH, rows_path: Path = ROWS_PATH
+    ) -> IntentClassifier | None:
+        """The exported classifier; None when a file is missing or the rows are not the ones
+        written with the weights."""
+        if not path.exists() or not rows_path.exists():
             return None
         document: WeightsDocument = json.loads(path.read_text(encoding="utf-8"))
-        return cls(document)
+        rows = array("f")
+        with rows_path.open("rb") as stored:
+            rows.frombytes(stored.read(len(document["features"]) * len(document["classes"]) * 4))
+        # The file's bytes as written (little-endian), before any swap.
+        if hashlib.sha256(memoryview(rows)).hexdigest() != document.get("rows_sha256"):
+            return None
+        return cls(document, _little_endian(rows))
 
     def _token_part_uncached(self, token: str) -> _TokenPart:
         indices = array(

@@ -18,7 +18,7 @@ go to the nearest-example scorer and count at once, without retraining.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Literal
@@ -196,30 +196,36 @@ class Matcher:
     def _build(self, learned: list[tuple[int, str, Language]]) -> None:
         self._learned.extend(learned)
         examples = self._examples + self._learned
-        self._analyser = Analyser(self._kb, [(text, lang) for _i, text, lang in examples])
-        analysed = [(i, self._analyser.analyse(text)) for i, text, _lang in examples]
-        self._nearest = NearestExampleScorer(self._out_of_scope + 1, analysed)
+        self._analyser, analyses = Analyser.with_examples(
+            self._kb, [(text, lang) for _i, text, lang in examples]
+        )
+        # Clusters whose name an out-of-scope example uses in another sense ("a tweed jacket",
+        # "Oliver Twist"): naming them is weaker evidence that a question is ours.
+        self._everyday_names = set[str]()
+
+        def analysed() -> Iterator[tuple[int, Analysis]]:
+            # The scorer reads each analysis once: they are made and dropped one at a time.
+            for (index, _text, _language), analysis in zip(examples, analyses, strict=True):
+                if index == self._out_of_scope:
+                    self._everyday_names.update(analysis.clusters)
+                yield index, analysis
+
+        self._nearest = NearestExampleScorer(self._out_of_scope + 1, analysed())
+        learned_analyses = [(i, self._analyser.analyse(text)) for i, text, _l in self._learned]
         self._learned_nearest = (
-            NearestExampleScorer(self._out_of_scope + 1, analysed[len(self._examples) :])
-            if self._learned
+            NearestExampleScorer(self._out_of_scope + 1, learned_analyses)
+            if learned_analyses
             else None
         )
         self._recommender = SectorRecommender(self._kb, self._nearest.is_everyday_word)
-        # Clusters whose name an out-of-scope example uses in another sense ("a tweed jacket",
-        # "Oliver Twist"): naming them is weaker evidence that a question is ours.
-        self._everyday_names = {
-            c
-            for i, (index, _text, _language) in enumerate(examples)
-            if index == self._out_of_scope
-            for c in analysed[i][1].clusters
-        }
 
     def add_example(self, intent_id: str, text: str, language: Language) -> None:
         """Learn a new example at once (staff assigned an unanswered question to an intent)."""
         self.add_examples([(intent_id, text, language)])
 
     def add_examples(self, examples: Iterable[tuple[str, str, Language]]) -> None:
-        """Learn several examples with one rebuild of the index (tens of milliseconds)."""
+        """Learn several examples with one rebuild of the index (about half a second with the
+        shipped knowledge base: every example is analysed again against the new vocabulary)."""
         added = [(self._intent_index[i], text, language) for i, text, language in examples]
         if added:
             self._build(added)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import chain, repeat
 
@@ -42,7 +42,7 @@ COMMON_SETS_CACHED = 512
 class NearestExampleScorer:
     """Scores a question against every class (intents, then out of scope) from examples."""
 
-    def __init__(self, class_count: int, examples: Sequence[tuple[int, Analysis]]) -> None:
+    def __init__(self, class_count: int, examples: Iterable[tuple[int, Analysis]]) -> None:
         self._class_count = class_count
         # Interned: each example's analysis made its own copy of every stem, and the copies
         # would outlive it in the structures below (about 1 MB for 4,000 examples).

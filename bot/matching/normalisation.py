@@ -126,12 +126,19 @@ INFORMATION_TECHNOLOGY = re.compile(r"\bIT\b")
 def text_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     """Folded words with chat shorthand expanded and "qu'est-ce" marked as "quoi"; two words
     that together make one of `names` are joined ("info pole", "plasti win")."""
-    text = ADDRESSES.sub(" ", text)
-    if text != text.upper():
+    # Each pattern runs only when the text holds what it looks for: this runs for every
+    # example at start-up and for every question, and most hold none of these.
+    lowered = text.lower()
+    if "@" in text or "://" in text or "www." in lowered:
+        text = ADDRESSES.sub(" ", text)
+    if "IT" in text and text != text.upper():
         text = INFORMATION_TECHNOLOGY.sub(" informatique ", text)
-    words: list[str] = []
-    text = SEE_YOU_FRENCH.sub(" a plus ", WHAT_IS_FRENCH.sub(" quoi est ce ", text))
+    if "est" in lowered:
+        text = WHAT_IS_FRENCH.sub(" quoi est ce ", text)
+    if "+" in text:
+        text = SEE_YOU_FRENCH.sub(" a plus ", text)
     text = DRAWN_OUT.sub(r"\1", text)
+    words: list[str] = []
     folded = fold(text).split()
     i = 0
     while i < len(folded):

@@ -3,9 +3,10 @@
     python -m bot.matching.train            (or `wallonia-bot kb train`)
 
 Needs scikit-learn, a development dependency (`pip install -e '.[dev]'`); the bot reads the
-exported `intent_weights.json` in pure Python (`bot.matching.classifier`). Run it whenever
-knowledge/intents.yaml, out_of_scope.yaml, clusters.yaml or competitiveness_clusters.yaml
-change: a test fails until the weights match the YAML again.
+exported `intent_weights.json` and `intent_weights.f32` in pure Python
+(`bot.matching.classifier`). Run it whenever knowledge/intents.yaml, out_of_scope.yaml,
+clusters.yaml or competitiveness_clusters.yaml change: a test fails until the weights match
+the YAML again.
 
 The rejection threshold is calibrated without any evaluation question: on out-of-fold
 predictions over the knowledge base's own examples (5-fold), as the probability below which
@@ -17,17 +18,21 @@ from __future__ import annotations
 
 import json
 import sys
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bot.matching.classifier import (
     OUT_OF_SCOPE,
+    ROWS_PATH,
     WEIGHTS_PATH,
     WeightsDocument,
     features,
-    pack_weights,
+    rows_sha256,
     training_hash,
+    weighted_rows,
+    write_rows,
 )
 from bot.matching.text_analysis import Analyser
 from knowledge.loader import KNOWLEDGE_DIR, load_knowledge_base
@@ -47,10 +52,10 @@ def training_data(knowledge: KnowledgeBase) -> tuple[list[list[str]], list[str]]
     """Every example (and out-of-scope question) as its analysed tokens, with its class."""
     labelled = [(i.id, text, lang) for i in knowledge.intents for lang, text in i.examples.all()]
     labelled += [(OUT_OF_SCOPE, text, lang) for lang, text in knowledge.out_of_scope.all()]
-    analyser = Analyser(knowledge, [(text, lang) for _i, text, lang in labelled])
-    return [analyser.analyse(text).tokens for _i, text, _l in labelled], [
-        i for i, _t, _l in labelled
-    ]
+    _analyser, analyses = Analyser.with_examples(
+        knowledge, [(text, lang) for _i, text, lang in labelled]
+    )
+    return [a.tokens for a in analyses], [i for i, _t, _l in labelled]
 
 
 def _pipeline(c: float, min_documents: int) -> Any:
@@ -95,24 +100,30 @@ def fit(
     return _pipeline(c, min_documents).fit(documents, labels)
 
 
-def export(pipeline: Any, knowledge: KnowledgeBase, threshold: float) -> WeightsDocument:
-    """The document `IntentClassifier` loads, from a fitted pipeline."""
+def export(
+    pipeline: Any, knowledge: KnowledgeBase, threshold: float
+) -> tuple[WeightsDocument, array[float]]:
+    """What `IntentClassifier` is made of (its document and its rows), from a fitted
+    pipeline."""
     vectorizer, model = pipeline.steps[0][1], pipeline.steps[1][1]
-    return {
+    idf = [round(float(v), DECIMALS) for v in vectorizer.idf_]
+    # one row per feature, a weight per class
+    rows = weighted_rows([float(w) for row in model.coef_.T for w in row], idf)
+    document: WeightsDocument = {
         "training_hash": training_hash(knowledge),
         "classes": [str(k) for k in model.classes_],
         "threshold": threshold,
         "intercepts": [round(float(b), DECIMALS) for b in model.intercept_],
         "features": [str(n) for n in vectorizer.get_feature_names_out()],
-        "idf": [round(float(v), DECIMALS) for v in vectorizer.idf_],
-        # one row per feature, a weight per class
-        "weights": pack_weights([float(w) for row in model.coef_.T for w in row]),
+        "idf": idf,
+        "rows_sha256": rows_sha256(rows),
     }
+    return document, rows
 
 
 def train(
     knowledge: KnowledgeBase, c: float = REGULARISATION_C, min_documents: int = MIN_DOCUMENTS
-) -> WeightsDocument:
+) -> tuple[WeightsDocument, array[float]]:
     """Fit the classifier, calibrate its threshold out of fold, and return its weights."""
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -125,17 +136,23 @@ def train(
     return export(fit(knowledge, c, min_documents), knowledge, threshold)
 
 
-def write(document: WeightsDocument, path: Path = WEIGHTS_PATH) -> None:
+def write(
+    document: WeightsDocument,
+    rows: array[float],
+    path: Path = WEIGHTS_PATH,
+    rows_path: Path = ROWS_PATH,
+) -> None:
     path.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n")
+    write_rows(rows, rows_path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     directory = Path(arguments[0]) if arguments else KNOWLEDGE_DIR
-    document = train(load_knowledge_base(directory))
-    write(document)
+    document, rows = train(load_knowledge_base(directory))
+    write(document, rows)
     print(
-        f"{WEIGHTS_PATH.name}: {len(document['classes'])} classes, "
+        f"{WEIGHTS_PATH.name}, {ROWS_PATH.name}: {len(document['classes'])} classes, "
         f"{len(document['features'])} features, threshold {document['threshold']}"
     )
     return 0
