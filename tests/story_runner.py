@@ -20,7 +20,8 @@ import yaml
 
 from bot.conversation.actions import ShowMore, StartJoin, parse_action
 from bot.conversation.dialogue import Dialogue, UserRef
-from bot.conversation.message_cues import has_domain_words, reads_as_question, written_language
+from bot.conversation.language import written_language
+from bot.conversation.message_cues import has_domain_words, reads_as_question
 from bot.conversation.state import ConversationState
 from bot.messages.reply import Reply
 from knowledge.text_folding import fold

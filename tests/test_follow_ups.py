@@ -264,3 +264,65 @@ async def test_which_and_best_in_an_off_topic_question_ask_for_no_cluster(
         EN, state, "which bank gives the best loan for machines in belgium"
     )
     assert bank.topic == "off_topic"
+
+
+async def test_their_phone_in_shorthand_is_the_clusters(dialogue: Dialogue) -> None:
+    state = ConversationState()
+    await dialogue.on_text(FR, state, "slt c quoi tweed")
+    [phone] = await dialogue.on_text(FR, state, "leur tel")
+    assert (phone.topic, phone.cluster) == ("cluster_contact", "tweed")
+
+
+@pytest.mark.parametrize(
+    ("user", "first", "narrowed", "topic"),
+    [
+        (
+            FR,
+            "ok et cb coute l'adhesion",
+            "pr une micro entreprise de 3 personnes",
+            "membership_fees",
+        ),
+        (EN, "are there subsidies for companies", "and for a startup?", "company_subsidies"),
+        (
+            EN,
+            "are there subsidies for companies",
+            "for a company of 5 people",
+            "company_subsidies",
+        ),
+    ],
+)
+async def test_a_kind_of_company_after_a_question_asks_it_again(
+    dialogue: Dialogue, user: UserRef, first: str, narrowed: str, topic: str
+) -> None:
+    state = ConversationState()
+    [answer] = await dialogue.on_text(user, state, first)
+    assert answer.topic == topic
+    [again] = await dialogue.on_text(user, state, narrowed)
+    assert again.topic == topic  # on its own, a kind of company asks who may join
+    [alone] = await dialogue.on_text(user, ConversationState(), narrowed)
+    assert alone.topic != topic
+
+
+async def test_the_writers_own_company_created_is_not_the_clusters_history(
+    dialogue: Dialogue,
+) -> None:
+    state = ConversationState()
+    [fits] = await dialogue.on_text(FR, state, "bonjour, jai une pme de plomberie a mons")
+    assert (fits.topic, fits.cluster) == ("recommend_cluster", "cap2020")
+    [srl] = await dialogue.on_text(FR, state, "comment je cree une srl")
+    assert srl.topic == "off_topic"
+    [loan] = await dialogue.on_text(FR, state, "et un pret bancaire pr ma boite")
+    assert loan.topic == "off_topic"  # "pour ma boite" tells no activity
+    [founded] = await dialogue.on_text(FR, state, "et cap 2020 a ete cree quand")
+    assert (founded.topic, founded.cluster) == ("history", "cap2020")
+
+
+async def test_a_french_request_for_a_person_is_answered_in_french(dialogue: Dialogue) -> None:
+    # "a" (French "à") once counted as English: this was answered in English mid-form.
+    user = UserRef(13, None)
+    state = ConversationState()
+    await dialogue.on_command(user, state, "join", "eco-construction")
+    await dialogue.on_text(user, state, "Bati Vert SRL")
+    replies = await dialogue.on_text(user, state, "jprefere parler a qqn en vrai")
+    assert replies[0].topic == "contact_human"
+    assert "numéro d'entreprise" in replies[-1].plain_text()

@@ -125,3 +125,20 @@ async def test_a_conditional_wish_to_join_is_a_question(dialogue: Dialogue) -> N
         FR, ConversationState(), "en fait si jm'inscris qd est ce que qqn me repond"
     )
     assert replies[0].topic != "start_join"
+
+
+@pytest.mark.parametrize(("user", "text"), [(FR, "ok on reprend"), (EN, "ok let's continue")])
+async def test_going_on_with_the_form_is_no_answer(
+    dialogue: Dialogue, user: UserRef, text: str
+) -> None:
+    state = await in_form(dialogue, user, "infopole", "Datalis SRL", "skip", "y a des events ?")
+    assert state.join is not None
+    assert state.join.step is Step.ACTIVITY
+    [prompt] = await dialogue.on_text(user, state, text)
+    assert (state.join.step, state.join.answers.activity) == (Step.ACTIVITY, None)
+    [next_step] = await dialogue.on_text(user, state, "conseil et integration cloud")
+    assert (state.join.step, state.join.answers.activity) == (
+        Step.COMPANY_TYPE,
+        "conseil et integration cloud",
+    )
+    assert prompt.plain_text() != next_step.plain_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.conversation.language import written_language
 from bot.conversation.message_cues import (
     asks_why,
     has_domain_words,
@@ -13,7 +14,6 @@ from bot.conversation.message_cues import (
     reads_as_question,
     without_greeting,
     words,
-    written_language,
 )
 from bot.conversation.request_cues import about_my_request, lead_reference, wants_to_join
 from bot.conversation.subject_cues import asks_which_cluster

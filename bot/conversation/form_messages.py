@@ -17,6 +17,7 @@ from bot.conversation.message_cues import (
     asks_why_we_ask,
     is_back,
     is_cancel,
+    is_resume,
     keeps_choice,
     mentions_our_use_of_data,
     reads_as_correction,
@@ -103,6 +104,8 @@ class FormMessages:
         text = answer
         if is_back(text):
             return await self._flow.on_action(request, JoinAction("jb"), language)
+        if is_resume(text):
+            return await self._flow.on_action(request, JoinAction("jr"), language)
         choosing = reads_as_correction(text) or keeps_choice(text) or request.step is Step.CLUSTER
         if choosing and not self._understanding.compared_clusters(text):
             chosen = self._understanding.chosen_cluster(text)

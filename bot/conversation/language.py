@@ -8,7 +8,7 @@ else their Telegram app's language; else the assistant's default.
 
 from __future__ import annotations
 
-from bot.conversation.message_cues import words, written_language
+from bot.conversation.message_cues import QUESTION_STARTS, words
 from bot.conversation.ports import LanguagePreferences, UserRef
 from bot.conversation.state import ConversationState
 from bot.matching.matcher import Match
@@ -60,3 +60,37 @@ class UserLanguage:
         state.language = language
         state.language_loaded = True
         await self._preferences.set_language(user.id, language)
+
+
+# Words that say which language a message is in. A word both languages use ("a": French "à"
+# and "a", "an": French "un an", "me", "on") is in both lists, so it says nothing: with "a"
+# English only, "jprefere parler a qqn en vrai" was answered in English.
+_FRENCH = frozenset(
+    "le la les un une des du de et est sont je j tu il ils elle nous vous on c ca ce cette mon ma"
+    " mes notre nos votre vos quoi comment pourquoi combien quel quelle quels qui ou avec pour"
+    " dans sur pas peut faut suis ai avez sommes etre avoir jveux veux voudrais bonjour salut"
+    " merci oui non svp stp slt bjr cc mrc aussi mais donc alors tres bien koi kel"
+    " a an en au aux me moi ne se te plus tout tous faire fait parler qqn quelqu vrai vraie"
+    " personne prefere jprefere jpeux peux pouvez besoin".split()
+)
+_ENGLISH = frozenset(
+    "the a an is are was be i we you they it my our your what whats how who which where when why"
+    " can could do does did with for to of in on and or not about there this that these those"
+    " have has want would should hi hello thanks thank please pls thx yes no tell me us".split()
+)
+
+
+def written_language(text: str, *, strong: bool = False) -> Language | None:
+    """The language `text` is written in, or None when it does not say (one borrowed term,
+    a name, a number). A question word counts double: "whats a pole de competitivite" is
+    English with a French term in it. With `strong`, one word is not enough evidence (to
+    switch away from a language already in use)."""
+    found = words(text)
+    french = english = 0.0
+    for position, word in enumerate(found):
+        weight = 2.0 if position == 0 and word in QUESTION_STARTS else 1.0
+        french += weight if word in _FRENCH else 0.0
+        english += weight if word in _ENGLISH else 0.0
+    if french + english < 1 or abs(french - english) < (2 if strong else 1):
+        return None
+    return "fr" if french > english else "en"

@@ -14,7 +14,6 @@ import unicodedata
 
 from rapidfuzz.distance import OSA
 
-from knowledge.model import Language
 from knowledge.text_folding import strip_accents
 
 # Letters of any script and digits: "مريم" is a name, "🙂" and "?" are not words.
@@ -162,9 +161,38 @@ def is_back(text: str) -> bool:
     return long_wish and phrase_in(found, _BACK_PHRASES)
 
 
+# "ok on reprend" after a question or two inside the form: ask the current step again, and do
+# not take the words for its answer.
+_RESUME_PHRASES = (
+    "on reprend",
+    "reprenons",
+    "reprendre",
+    "on continue",
+    "continuons",
+    "continuer",
+    "je continue",
+    "on en etait ou",
+    "ou en etions nous",
+    "continue",
+    "let s continue",
+    "lets continue",
+    "go on",
+    "carry on",
+    "back to the form",
+    "where were we",
+)
+_RESUME_MAX_WORDS = 5
+
+
+def is_resume(text: str) -> bool:
+    """A short wish to go on with the form: "ok on reprend", "let's continue"."""
+    found = words(text)
+    return 0 < len(found) <= _RESUME_MAX_WORDS and phrase_in(found, _RESUME_PHRASES)
+
+
 # -- questions ----------------------------------------------------------------------------------
 
-_QUESTION_STARTS = frozenset(
+QUESTION_STARTS = frozenset(
     "quoi comment pourquoi combien quand qui quel quelle quels quelles ou est ce koi kel kelle"
     " pk pq cmt cmb"
     " what whats how why who whom which where when can could do does did is are will would should"
@@ -227,7 +255,7 @@ def reads_as_question(text: str) -> bool:
         return False
     if found[-1] in _QUESTION_ENDS and len(found) <= _SHORT_QUESTION_WORDS:
         return True  # "ca coute cmb", "c ou", "c quand": SMS French puts it last
-    return found[0] in _QUESTION_STARTS or phrase_in(found, _QUESTION_PHRASES)
+    return found[0] in QUESTION_STARTS or phrase_in(found, _QUESTION_PHRASES)
 
 
 _WHY_PHRASES = (
@@ -310,6 +338,19 @@ def reads_as_follow_up(text: str) -> bool:
     return bool(found) and (found[0] in _FOLLOW_UP_STARTS or len(found) <= 3)
 
 
+# "pr une micro entreprise de 3 personnes", "and for a startup?": the last question again, for
+# this case.
+_FOR_WORDS = frozenset("pour pr for".split())
+
+
+def narrows_last_question(text: str) -> bool:
+    """Opens with "for" (after "and" at most) and goes on: the last question, narrowed."""
+    found = words(text)
+    if found[:1] in (["et"], ["and"]):
+        found = found[1:]
+    return len(found) >= 2 and found[0] in _FOR_WORDS
+
+
 def starts_as_follow_up(text: str) -> bool:
     """Opens as a follow-up does ("et ils bossent en anglais aussi", "and the fees"): no
     answer to a form's question opens so."""
@@ -389,32 +430,3 @@ def has_domain_words(text: str, names: frozenset[str] = frozenset()) -> bool:
     return bool(set(found) & _DOMAIN_WORDS) or any(
         near(w, _DOMAIN_WORDS) for w in found if len(w) > 6
     )
-
-
-_FRENCH = frozenset(
-    "le la les un une des du de et est sont je j tu il ils elle nous vous on c ca ce cette mon ma"
-    " mes notre nos votre vos quoi comment pourquoi combien quel quelle quels qui ou avec pour"
-    " dans sur pas peut faut suis ai avez sommes etre avoir jveux veux voudrais bonjour salut"
-    " merci oui non svp stp slt bjr cc mrc aussi mais donc alors tres bien koi kel".split()
-)
-_ENGLISH = frozenset(
-    "the a an is are was be i we you they it my our your what whats how who which where when why"
-    " can could do does did with for to of in on and or not about there this that these those"
-    " have has want would should hi hello thanks thank please pls thx yes no tell me us".split()
-)
-
-
-def written_language(text: str, *, strong: bool = False) -> Language | None:
-    """The language `text` is written in, or None when it does not say (one borrowed term,
-    a name, a number). A question word counts double: "whats a pole de competitivite" is
-    English with a French term in it. With `strong`, one word is not enough evidence (to
-    switch away from a language already in use)."""
-    found = words(text)
-    french = english = 0.0
-    for position, word in enumerate(found):
-        weight = 2.0 if position == 0 and word in _QUESTION_STARTS else 1.0
-        french += weight if word in _FRENCH else 0.0
-        english += weight if word in _ENGLISH else 0.0
-    if french + english < 1 or abs(french - english) < (2 if strong else 1):
-        return None
-    return "fr" if french > english else "en"

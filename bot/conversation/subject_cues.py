@@ -90,8 +90,6 @@ _OWN_ACTIVITY = (
     "specializing in",
     "specialisee dans",
     "specialises dans",
-    "our company",
-    "my company",
     "nous fabriquons",
     "nous faisons",
     "nous produisons",
@@ -105,11 +103,6 @@ _OWN_ACTIVITY = (
     "je fabrique",
     "j ai une",
     "jai une",
-    "notre entreprise",
-    "notre societe",
-    "ma societe",
-    "mon entreprise",
-    "ma boite",
     "je fonde",
     "je lance",
     "on lance",
@@ -123,14 +116,36 @@ _OWN_ACTIVITY = (
 )
 
 
+# "ma boite fait de la plasturgie" tells what the company does; "un prêt pour ma boite" does
+# not: these count as the subject only, not after a preposition.
+_OWN_COMPANY = (
+    "our company",
+    "my company",
+    "notre entreprise",
+    "notre societe",
+    "ma societe",
+    "mon entreprise",
+    "ma boite",
+)
+_PREPOSITIONS = frozenset("pour pr for de d du des to with avec a au aux dans in sur on".split())
+
+
+def _own_company_as_subject(found: list[str]) -> bool:
+    return any(
+        f"{found[start]} {found[start + 1]}" in _OWN_COMPANY
+        and (start == 0 or found[start - 1] not in _PREPOSITIONS)
+        for start in range(len(found) - 1)
+    )
+
+
 def describes_own_activity(text: str) -> bool:
     """The user telling what their company does ("we make bio-based packaging"): our domain,
     since that is how a cluster is recommended, even when no cluster's keyword is in it."""
     # "we're a dutch startup doing water sensors, can we join?": the clause before the question
     # is a statement too.
     parts = re.split(r"(?<=[.!?])\s+|,\s+", text)
-    statements = [s for s in parts if not reads_as_question(s)]
-    return any(phrase_in(words(s)[:8], _OWN_ACTIVITY) for s in statements)
+    statements = [words(s)[:8] for s in parts if not reads_as_question(s)]
+    return any(phrase_in(s, _OWN_ACTIVITY) or _own_company_as_subject(s) for s in statements)
 
 
 _A_PERSON = (
@@ -189,6 +204,7 @@ def small_talk(text: str) -> str | None:
     return "thanks" if set(found) & _THANKS else None
 
 
+_FIRST_PERSON = frozenset("je j jai i we nous my our mon ma notre".split())
 _WEBSITE_WORDS = frozenset("site sites website web url internet www".split())
 
 
@@ -233,7 +249,12 @@ _ATTRIBUTE_PHRASES = {
         "email",
         "mail",
         "telephone",
+        "tel",
+        "gsm",
         "phone",
+        "leur numero",
+        "their number",
+        "coordonnees",
         "directeur",
         "directrice",
         "director",
@@ -273,6 +294,8 @@ def attribute_asked(text: str) -> str | None:
     members, "site web ?" -> website, "when was it founded?" -> founded), if exactly one."""
     found = words(text)
     asked = {name for name, phrases in _ATTRIBUTE_PHRASES.items() if phrase_in(found, phrases)}
+    if set(found) & _FIRST_PERSON:
+        asked.discard("founded")  # "comment je crée une SRL": the writer's company, not theirs
     if "website" in asked:
         asked.discard("contact")  # "le site de contact" is about the website
     return asked.pop() if len(asked) == 1 else None

@@ -15,6 +15,7 @@ from bot.conversation.join_flow import JoinFlow
 from bot.conversation.message_cues import (
     SENTENCE_BREAK,
     has_domain_words,
+    narrows_last_question,
     reads_as_follow_up,
     reads_as_question,
     starts_as_follow_up,
@@ -28,6 +29,10 @@ from bot.matching.normalisation import content_words
 from knowledge.model import KnowledgeBase, Language
 
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
+# Questions that "and for a small company?" asks again, for that kind of company.
+_NARROWED_TOPICS = frozenset(
+    {"membership_fees", "company_subsidies", "how_to_join", "cluster_benefits"}
+)
 # Above this score, a valid-looking answer that uses our domain's words is taken as a question
 # ("c payant" at the company-name step is not a company).
 SURE_QUESTION_SCORE = 0.7
@@ -122,8 +127,9 @@ class Understanding:
         return found[:MAX_FURTHER_QUESTIONS]
 
     def in_context(self, state: ConversationState, text: str, match: Match) -> Match:
-        """A follow-up ("and the difference with a cluster?") keeps the topic of the last
-        turns when the matcher also sees it as a close second."""
+        """A follow-up keeps the topic of the last turns: another cluster named alone ("and
+        TWIST?"), a kind of company ("and for a startup?"), or a question the matcher also
+        reads as that topic, a close second ("and the difference with a cluster?")."""
         topic = state.subject.intent
         if (
             topic in _PER_CLUSTER_TOPICS
@@ -134,6 +140,17 @@ class Understanding:
         ):
             # "how many members in TWEED?" then "and TWIST?": the same question, other cluster.
             others = tuple(i for i in match.alternatives if i != topic)
+            score = max(match.score, CONFIDENT_SCORE)
+            return dataclasses.replace(match, intent=topic, score=score, alternatives=others)
+        if (
+            topic in _NARROWED_TOPICS  # the last answer's topic, however long ago a cluster was
+            and match.cluster is None
+            and (match.intent in (None, "eligibility") or not match.confident)
+            and narrows_last_question(text)
+        ):
+            # "c payant ?" then "pr une micro entreprise de 3 personnes": the fees, for such a
+            # company (on its own, a kind of company reads as "may it join?").
+            others = tuple(i for i in (match.intent, *match.alternatives) if i and i != topic)
             score = max(match.score, CONFIDENT_SCORE)
             return dataclasses.replace(match, intent=topic, score=score, alternatives=others)
         if (

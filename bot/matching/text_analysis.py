@@ -164,7 +164,7 @@ class Analyser:
     def analyse_words(self, text: str, split: Sequence[str]) -> Analysis:
         """The analysis of `text`, already split into `split` (`text_words`)."""
         # Accented letters vote French (none in plain ASCII, most questions typed on phones).
-        french = 0.0 if text.isascii() else float(sum(ch in FRENCH_LETTERS for ch in text))
+        french = 0.0 if text.isascii() else float(sum(map(text.count, FRENCH_LETTERS)))
         english = 0.0
         known: list[bool] = []
         words: list[str] = []
