@@ -46,6 +46,7 @@ DEV_QUESTIONS_V6 = DATA / "dev_questions_v6.yaml"
 DEV_QUESTIONS_V7 = DATA / "dev_questions_v7.yaml"
 DEV_QUESTIONS_V8 = DATA / "dev_questions_v8.yaml"
 DEV_QUESTIONS_V9 = DATA / "dev_questions_v9.yaml"
+DEV_QUESTIONS_V10 = DATA / "dev_questions_v10.yaml"
 DEVELOPMENT = (
     QUESTIONS,
     HOLDOUT_QUESTIONS,
@@ -56,6 +57,7 @@ DEVELOPMENT = (
     DEV_QUESTIONS_V7,
     DEV_QUESTIONS_V8,
     DEV_QUESTIONS_V9,
+    DEV_QUESTIONS_V10,
 )
 HELD_OUT_QUESTIONS = DATA / "heldout_questions_v2.yaml"
 # A second held-out set, written blind in session 7 (see its header); reported beside the first,

@@ -189,10 +189,11 @@ class Dialogue:
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
             replies.append(self.answers.notice(language, "too_long", limit=MAX_QUESTION_CHARS))
-        text = without_greeting(text)
+        greeted, text = text, without_greeting(text)
         match = self.understanding.in_context(
             state, text, self.understanding.best_match(text, language)
         )
+        match = self.understanding.greeted(greeted, match)
         language = self.languages.follow(user, state, text, match)
         if state.correcting is not None:
             if is_cancel(text):
@@ -236,6 +237,8 @@ class Dialogue:
             change = reads_as_correction(text) or "modif" in fold(text)
             replies = await self.requests.status(user.id, state, text, language, change=change)
             return [tagged(r, "request_status") for r in replies]
+        if self.understanding.joins_another_body(text, match, intent):
+            return [self.answers.fallback(language)]  # "je veux rejoindre l'uwe"
         if wants_to_join(text) or intent in JOIN_INTENTS:
             if in_form:
                 return [self.answers.notice(language, "join.resume")]
@@ -264,12 +267,9 @@ class Dialogue:
         if fits_question and state.activity and state.last_cluster and not in_form:
             return [self.follow_ups.recommend(state, language, text, state.last_cluster)]
         # An activity told unasked ("je suis dans une PME de plasturgie à Charleroi") gets the
-        # clusters that fit it rather than a refusal.
-        described = (
-            intent is None
-            and not reads_as_question(text)
-            and (describes_own_activity(text) or bool(self.matcher.recommend(text)))
-        )
+        # clusters that fit it rather than a refusal (not "je cherche un plombier pour ma
+        # maison": sector words count only where the matcher is not sure it is off-topic).
+        described = intent is None and self.understanding.tells_an_activity(text, match)
         # "which bank gives the best loan?" asks "which… the best", not about a cluster.
         which_cluster = asks_which_cluster(text) and match.out_of_scope < SURE_OUT_OF_SCOPE
         if intent is None and not which_cluster and not described:
@@ -312,16 +312,18 @@ class Dialogue:
         subject = match.cluster or (
             state.last_cluster if match.competitiveness_cluster is None else None
         )
-        # A short follow-up question leans on the subject under discussion: in our domain too;
-        # so does a message the matcher could not place but is not sure is off-topic, while a
-        # subject of ours is fresh ("What's the difference between the two anyway?"). Calling
-        # our own domain off-topic is the worse mistake of the two.
+        # A short follow-up leans on the subject under discussion, and so does a message not
+        # placed but not surely off-topic while a subject of ours is fresh ("What's the
+        # difference between the two anyway?"): calling our domain off-topic is worse.
         leaning = (state.last_cluster is not None and reads_as_follow_up(text)) or (
             state.subject.intent is not None
             and state.subject.age < SUBJECT_TURNS
             and match.out_of_scope < SURE_OUT_OF_SCOPE
         )
-        if (
+        surely_elsewhere = self.understanding.surely_elsewhere(text, match) and not (
+            state.last_cluster is not None and reads_as_follow_up(text)
+        )
+        if not surely_elsewhere and (
             match.cluster
             or match.competitiveness_cluster
             or self.understanding.in_domain(text)

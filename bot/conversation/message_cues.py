@@ -418,15 +418,29 @@ _COMPUTING_WORDS = frozenset(
 )
 
 
-def has_domain_words(text: str, names: frozenset[str] = frozenset()) -> bool:
+# Domain words that every other body, service or website uses as well: alone, in a message
+# the matcher is sure is off-topic, they do not make it ours ("what is the capital of
+# wallonia", "combien coute un site web pr une pme", "inscrire mon entreprise à la BCE").
+_SHARED_DOMAIN_WORDS = frozenset(
+    "wallonie wallonia walloon wallon wallonne wallons site website adresse address contact"
+    " contacts directeur directrice director manager patron ceo boss president presidente"
+    " dirigeant responsable evenement evenements event events agenda inscription inscrire"
+    " demande request tarif tarifs payant gratuit fee fees aide aides prime primes".split()
+)
+_OWN_DOMAIN_WORDS = _DOMAIN_WORDS - _SHARED_DOMAIN_WORDS
+
+
+def has_domain_words(
+    text: str, names: frozenset[str] = frozenset(), *, own_only: bool = False
+) -> bool:
     """Words of our domain (cluster, pôle, cotisation, subsides…, or one of `names`, the
-    clusters' and pôles' names), not in the computing sense."""
+    clusters' and pôles' names), not in the computing sense; with `own_only`, only the words
+    no other subject shares."""
     found = words(text)
     if set(found) & _COMPUTING_WORDS:
         return False
     joined = " " + " ".join(found) + " "
     if any(f" {name} " in joined for name in names):
         return True
-    return bool(set(found) & _DOMAIN_WORDS) or any(
-        near(w, _DOMAIN_WORDS) for w in found if len(w) > 6
-    )
+    domain = _OWN_DOMAIN_WORDS if own_only else _DOMAIN_WORDS
+    return bool(set(found) & domain) or any(near(w, domain) for w in found if len(w) > 6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.conversation.message_cues import phrase_in, reads_as_question, words
+from bot.conversation.message_cues import SENTENCE_BREAK, phrase_in, reads_as_question, words
 
 _WHICH_CLUSTER = (
     "quel cluster",
@@ -193,10 +193,57 @@ _GOODBYE = (
 )
 
 
-def small_talk(text: str) -> str | None:
-    """Thanks or goodbye in a message the matcher could not place ("Merci pour ces
-    informations, au revoir."): small talk is answered, never refused."""
+# Other business organisations, whose membership people ask us about too: joining them is not
+# joining a cluster ("je veux rejoindre l'uwe", "how do I become a member of Agoria?").
+_OTHER_BODIES = (
+    "uwe",
+    "union wallonne des entreprises",
+    "chambre de commerce",
+    "chambres de commerce",
+    "cci",
+    "chamber of commerce",
+    "agoria",
+    "beci",
+    "voka",
+    "unizo",
+    "ucm",
+    "reseau entreprendre",
+    "bni",
+    "rotary",
+    "lions club",
+    "jeune chambre",
+)
+
+
+def names_another_body(text: str) -> bool:
+    """Whether the text names another business organisation (a chamber of commerce, UWE…)
+    and no cluster or pôle ("cluster ou chambre de commerce ?" compares them)."""
     found = words(text)
+    return phrase_in(found, _OTHER_BODIES) and not set(found) & (_POLE_WORDS | _CLUSTER_WORDS)
+
+
+# A message opening so and asking nothing is a greeting, however long the introduction after
+# it ("Bonjour, je suis Paul Renard, gérant de Renard Bois. Je découvre votre service.").
+_GREETING_WORDS = frozenset(
+    "bonjour bonsoir salut slt bjr coucou cc hello hi hey hiya madame monsieur dear".split()
+)
+_GREETING_PHRASES = ("good morning", "good afternoon", "good evening", "good day")
+
+
+def _greets_and_asks_nothing(text: str, found: list[str]) -> bool:
+    opens = bool(found) and (
+        found[0] in _GREETING_WORDS or " ".join(found[:2]) in _GREETING_PHRASES
+    )
+    return opens and not any(reads_as_question(s) for s in SENTENCE_BREAK.split(text))
+
+
+def small_talk(text: str) -> str | None:
+    """Thanks, goodbye or a greeting in a message the matcher could not place ("Merci pour ces
+    informations, au revoir.", "Bonjour, je me permets de vous écrire."): small talk is
+    answered, never refused."""
+    found = words(text)
+    if _greets_and_asks_nothing(text, found):
+        return "greeting"
     if len(found) > 10:
         return None
     if phrase_in(found, _GOODBYE):
@@ -307,6 +354,7 @@ def asks_for_website(text: str) -> bool:
 
 
 _POLE_WORDS = frozenset("pole poles competitiveness competitivite".split())
+_CLUSTER_WORDS = frozenset("cluster clusters".split())
 _WHICH_WORDS = frozenset(
     "lesquels lesquelles quels quelles liste list which what names noms combien many existe"
     " exist".split()

@@ -24,11 +24,17 @@ from bot.conversation.message_cues import (
 )
 from bot.conversation.request_cues import field_named, wants_to_join
 from bot.conversation.state import SUBJECT_TURNS, ConversationState, JoinRequest, Step
+from bot.conversation.subject_cues import describes_own_activity, names_another_body, small_talk
+from bot.matching.business_cues import describes_a_business
 from bot.matching.matcher import CONFIDENT_SCORE, SURE_OUT_OF_SCOPE, Match, Matcher
 from bot.matching.normalisation import content_words
 from knowledge.model import KnowledgeBase, Language
 
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
+# Questions about a membership: of a cluster, unless another organisation is named.
+_MEMBERSHIP_INTENTS = frozenset(
+    {"how_to_join", "start_join", "membership_fees", "eligibility", "multiple_clusters"}
+)
 # Questions that "and for a small company?" asks again, for that kind of company.
 _NARROWED_TOPICS = frozenset(
     {"membership_fees", "company_subsidies", "how_to_join", "cluster_benefits"}
@@ -96,6 +102,15 @@ class Understanding:
             # Several questions are answered in the order asked (`further_questions` adds the
             # others), so the first one clear enough comes first.
             if asked.confident or (len(questions) == 1 and not settled):
+                return asked
+            if (
+                whole.intent == "recommend_cluster"
+                and asked.cluster is not None
+                and asked.intent not in (None, "recommend_cluster")
+            ):
+                # "Durand Menuiserie fabrique des châssis. Quelles sont les conditions
+                # d'adhésion à CAP 2020 ?": the company described is the introduction; the
+                # question about a cluster named is what to answer.
                 return asked
         if settled:
             return whole
@@ -188,6 +203,60 @@ class Understanding:
 
     def in_domain(self, text: str) -> bool:
         return has_domain_words(text, self._names)
+
+    def greeted(self, text: str, match: Match) -> Match:
+        """An introduction that asks nothing, read as a greeting: "Bonjour, je suis Paul
+        Renard, gérant de Renard Bois. Je découvre votre service." is greeted, not refused
+        ("Bonjour, je cherche un plombier pour ma maison." still is). `text` is the message
+        with its greeting."""
+        unplaced = match.intent is None or (not match.confident and match.intent in SMALL_TALK)
+        if (
+            unplaced
+            and match.out_of_scope < SURE_OUT_OF_SCOPE
+            and small_talk(text) == "greeting"
+            # "bonjour, jai une pme de plomberie a mons": the clusters that fit, not a hello
+            and not self.tells_an_activity(text, match)
+        ):
+            return dataclasses.replace(match, intent="greeting", score=CONFIDENT_SCORE)
+        return match
+
+    @staticmethod
+    def _about_another_body(text: str, match: Match) -> bool:
+        return (
+            match.cluster is None
+            and match.competitiveness_cluster is None
+            and names_another_body(text)
+        )
+
+    def joins_another_body(self, text: str, match: Match, intent: str | None) -> bool:
+        """A membership asked of another business organisation ("je veux rejoindre l'uwe",
+        "l'affiliation à la CCI c cmb"), not of a cluster."""
+        asks_membership = intent in _MEMBERSHIP_INTENTS or wants_to_join(text)
+        return asks_membership and self._about_another_body(text, match)
+
+    def tells_an_activity(self, text: str, match: Match) -> bool:
+        """A statement of what the writer's company does, or one with words of a cluster's
+        field that the matcher is not sure is off-topic."""
+        if reads_as_question(text):
+            return False
+        if describes_own_activity(text):
+            return True
+        return match.out_of_scope < SURE_OUT_OF_SCOPE and bool(self._matcher.recommend(text))
+
+    def surely_elsewhere(self, text: str, match: Match) -> bool:
+        """The matcher is sure the text is not about clusters and names nothing of ours, and
+        its only words of the domain are ones every other subject uses too ("wallonia",
+        "site", "inscrire"), or a cluster's name in its everyday sense ("danser le twist");
+        or it is about another business organisation ("How do I become a member of Agoria?")."""
+        return (
+            match.intent is None
+            and match.out_of_scope >= SURE_OUT_OF_SCOPE
+            and match.cluster is None
+            and match.competitiveness_cluster is None
+            and not has_domain_words(text, own_only=True)
+            # "Je fais des enduits à la chaux. Y a un groupe pour des gens comme moi ?"
+            and not (describes_a_business(text) and self._matcher.recommend(text))
+        ) or self._about_another_body(text, match)
 
     def clearly_off_topic(self, text: str, match: Match) -> bool:
         """The matcher is sure the text is not about clusters, and it names nothing of ours: no

@@ -147,6 +147,9 @@ class Analyser:
         self._by_first_letter: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self.vocabulary):
             self._by_first_letter[word[0]].append(word)
+        self._names_by_first_letter: dict[str, list[str]] = defaultdict(list)
+        for name in sorted(self.entities.single_names & self.vocabulary):
+            self._names_by_first_letter[name[0]].append(name)
         self._correct = lru_cache(maxsize=TYPO_CACHE_SIZE)(self._correct_uncached)
 
     def _correct_uncached(self, word: str) -> str | None:
@@ -156,7 +159,16 @@ class Analyser:
         found = process.extractOne(
             word, candidates, scorer=OSA.distance, score_cutoff=_max_edits(word)
         )
-        return found[0] if found else None
+        if found is None:
+            return None
+        # A name of ours wins a tie: "twed" is TWEED, not "tied" (an example's word).
+        named = process.extractOne(
+            word,
+            self._names_by_first_letter.get(word[0], ()),
+            scorer=OSA.distance,
+            score_cutoff=found[1],
+        )
+        return str(named[0]) if named else str(found[0])
 
     def analyse(self, text: str) -> Analysis:
         return self.analyse_words(text, text_words(text, self.entities.single_names))
