@@ -87,8 +87,16 @@ class Understanding:
 
     def best_match(self, text: str, language: Language) -> Match:
         """The match of the whole text, or of its clearest sentence when the whole is unclear:
-        "sorry, do you speak english? what is a cluster?" asks what a cluster is."""
+        "sorry, do you speak english? what is a cluster?" asks what a cluster is. A cluster
+        named in another sentence still counts ("Nous souhaitons adhérer au cluster
+        Eco-Construction. Pourriez-vous nous préciser le coût ?")."""
         whole = self._matcher.match(text, fallback_language=language)
+        found = self._best_sentence_match(text, language, whole)
+        if found.cluster is None and whole.cluster is not None and found is not whole:
+            return dataclasses.replace(found, cluster=whole.cluster)
+        return found
+
+    def _best_sentence_match(self, text: str, language: Language, whole: Match) -> Match:
         sentences = [s for s in SENTENCE_BREAK.split(text) if len(words(s)) >= 2]
         # "Thank you. Which cluster fits us?": manners around a question do not hide it.
         settled = whole.confident and whole.intent not in SMALL_TALK
