@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from bot.conversation.message_cues import words
 from bot.conversation.state import ConversationState
-from bot.conversation.subject_cues import asks_for_website, attribute_asked, describes_own_activity
+from bot.conversation.subject_cues import (
+    asks_for_website,
+    attribute_asked,
+    describes_own_activity,
+    names_another_body,
+)
 from bot.matching.matcher import Match, Matcher
 from bot.matching.normalisation import content_words
 from bot.messages.answers import AnswerBuilder
@@ -67,6 +72,8 @@ class FollowUps:
     ) -> Reply | None:
         """One attribute of the cluster named or under discussion, in a line or two: "ils ont
         combien de membres ?", "site web ?", "and when was it founded?"."""
+        if names_another_body(text):
+            return None  # "How do I become a member of Agoria?" is not about theirs
         attribute = attribute_asked(text)
         cluster = match.cluster or state.last_cluster
         # "and their phone number?", "et twist ils ont un contact ?": the cluster's, not ours,

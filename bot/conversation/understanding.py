@@ -31,6 +31,12 @@ from bot.matching.normalisation import content_words
 from knowledge.model import KnowledgeBase, Language
 
 SMALL_TALK = frozenset({"greeting", "thanks", "goodbye"})
+# Words of a membership: another organisation's ("a member of Agoria") is not ours, while a
+# comparison with one ("is it like a chamber of commerce?") is.
+_MEMBERSHIP = frozenset(
+    "member members membre membres membership adherer adhesion affiliation cotisation fee fees"
+    " join rejoindre devenir become".split()
+)
 # Questions about a membership: of a cluster, unless another organisation is named.
 _MEMBERSHIP_INTENTS = frozenset(
     {"how_to_join", "start_join", "membership_fees", "eligibility", "multiple_clusters"}
@@ -264,7 +270,7 @@ class Understanding:
             and not has_domain_words(text, own_only=True)
             # "Je fais des enduits à la chaux. Y a un groupe pour des gens comme moi ?"
             and not (describes_a_business(text) and self._matcher.recommend(text))
-        ) or self._about_another_body(text, match)
+        ) or (self._about_another_body(text, match) and bool(set(words(text)) & _MEMBERSHIP))
 
     def clearly_off_topic(self, text: str, match: Match) -> bool:
         """The matcher is sure the text is not about clusters, and it names nothing of ours: no
