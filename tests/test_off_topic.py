@@ -108,3 +108,21 @@ async def test_a_question_about_a_cluster_named_outranks_the_company_described(
     assert reply.topic != "recommend_cluster"
     shown = [b.action for row in reply.buttons for b in row]
     assert any("cap2020" in action for action in shown)
+
+
+@pytest.mark.parametrize(
+    ("user", "text"),
+    [
+        (FR, "avant de m'inscrire, vous faites quoi de mes coordonnées ?"),
+        (EN, "before we sign up, what do you do with our data?"),
+    ],
+)
+async def test_a_question_asked_before_joining_does_not_start_the_form(
+    dialogue: Dialogue, user: UserRef, text: str
+) -> None:
+    state = ConversationState()
+    [reply] = await dialogue.on_text(user, state, text)
+    assert state.join is None
+    # The privacy answer, or "did you mean" offering it first.
+    shown = [b.action for row in reply.buttons for b in row]
+    assert reply.topic == "privacy" or shown[0] == "i:privacy"

@@ -127,6 +127,18 @@ _CONDITIONAL = (
     "if we sign up",
     "if i apply",
     "if we apply",
+    # "avant de m'inscrire, je voudrais m'assurer que…": a question asked first
+    "avant de m inscrire",
+    "avant de nous inscrire",
+    "avant d adherer",
+    "avant de rejoindre",
+    "before joining",
+    "before i join",
+    "before we join",
+    "before signing up",
+    "before i sign up",
+    "before we sign up",
+    "before applying",
 )
 
 
