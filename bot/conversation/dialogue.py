@@ -315,14 +315,13 @@ class Dialogue:
         # A short follow-up leans on the subject under discussion, and so does a message not
         # placed but not surely off-topic while a subject of ours is fresh ("What's the
         # difference between the two anyway?"): calling our domain off-topic is worse.
-        leaning = (state.last_cluster is not None and reads_as_follow_up(text)) or (
+        follow_up = state.last_cluster is not None and reads_as_follow_up(text)
+        leaning = follow_up or (
             state.subject.intent is not None
             and state.subject.age < SUBJECT_TURNS
             and match.out_of_scope < SURE_OUT_OF_SCOPE
         )
-        surely_elsewhere = self.understanding.surely_elsewhere(text, match) and not (
-            state.last_cluster is not None and reads_as_follow_up(text)
-        )
+        surely_elsewhere = not follow_up and self.understanding.surely_elsewhere(text, match)
         if not surely_elsewhere and (
             match.cluster
             or match.competitiveness_cluster

@@ -77,6 +77,16 @@ _ELLIPSIS = frozenset(
 _CLAUSE_BREAK = re.compile(r"[,;.!?]|\bmais\b|\bbut\b|\bc['’ ]?est\b|\bit['’ ]?s\b|\bit is\b")
 
 
+def _sure_and_unnamed(match: Match) -> bool:
+    """Placed nowhere, sure to be off-topic, and no cluster or pôle of ours named."""
+    return (
+        match.intent is None
+        and match.out_of_scope >= SURE_OUT_OF_SCOPE
+        and match.cluster is None
+        and match.competitiveness_cluster is None
+    )
+
+
 class Understanding:
     """Reads a message against the knowledge base, the matcher and the join flow's steps."""
 
@@ -263,10 +273,7 @@ class Understanding:
         "site", "inscrire"), or a cluster's name in its everyday sense ("danser le twist");
         or it is about another business organisation ("How do I become a member of Agoria?")."""
         return (
-            match.intent is None
-            and match.out_of_scope >= SURE_OUT_OF_SCOPE
-            and match.cluster is None
-            and match.competitiveness_cluster is None
+            _sure_and_unnamed(match)
             and not has_domain_words(text, own_only=True)
             # "Je fais des enduits à la chaux. Y a un groupe pour des gens comme moi ?"
             and not (describes_a_business(text) and self._matcher.recommend(text))
@@ -275,14 +282,7 @@ class Understanding:
     def clearly_off_topic(self, text: str, match: Match) -> bool:
         """The matcher is sure the text is not about clusters, and it names nothing of ours: no
         cluster, pôle, form field or word of the domain."""
-        return (
-            match.intent is None
-            and match.out_of_scope >= SURE_OUT_OF_SCOPE
-            and match.cluster is None
-            and match.competitiveness_cluster is None
-            and field_named(text) is None
-            and not self.in_domain(text)
-        )
+        return _sure_and_unnamed(match) and field_named(text) is None and not self.in_domain(text)
 
     # -- language: the user's choice, else what they have been writing, else their app's -------
 

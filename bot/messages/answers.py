@@ -24,11 +24,10 @@ from knowledge.model import (
     Language,
 )
 
+# Answers that end with the button starting a join request (the cluster list has its own
+# buttons, one per cluster, in `cluster_list`).
+_OFFERS_TO_JOIN = frozenset({"how_to_join", "start_join", "cluster_benefits", "greeting"})
 # Practical questions whose honest answer is often "the sources do not say": a person may know.
-# Answers that end with the button starting a join request.
-_OFFERS_TO_JOIN = frozenset(
-    {"how_to_join", "start_join", "cluster_benefits", "list_clusters", "greeting"}
-)
 ASK_A_PERSON = frozenset(
     {
         "membership_fees",
@@ -128,7 +127,7 @@ class AnswerBuilder(ClusterAnswers):
         self._source_lines(builder, language, sources)
         if intent.id in _OFFERS_TO_JOIN:
             # The form starts only when the user asks for it, from here or in words; these
-            # answers are where people decide to (how to join, the benefits, the list).
+            # answers are where people decide to.
             start = f"j:{cluster.id}" if cluster else "j"
             builder.buttons(Button(self._t(language, "join.start"), start))
         if intent.id in ("cluster_info", "cluster_contact", "cluster_members") and cluster is None:
