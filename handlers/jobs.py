@@ -15,7 +15,8 @@ _LOGGER = logging.getLogger(__name__)
 
 
 async def notify_staff(context: AssistantContext) -> None:
-    """Post every lead not yet announced to STAFF_CHAT_ID; failures are retried next run."""
+    """Post the leads not yet announced to STAFF_CHAT_ID (a batch a run); failures are retried
+    next run."""
     services = context.services
     chat_id = services.settings.staff_chat_id
     if chat_id is None:

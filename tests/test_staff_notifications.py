@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.messages.catalogue import Catalogue
 from bot.messages.reply import Reply
-from bot.staff.notifications import StaffNotifier
+from bot.staff.notifications import ANNOUNCEMENTS_PER_PASS, StaffNotifier
 from bot.storage.database import Database
 from bot.storage.lead_store import LeadStore
 from knowledge.model import KnowledgeBase
@@ -61,6 +61,31 @@ async def test_a_failed_announcement_is_retried_later(
 
         assert await notifier.notify_pending(working) == 1
         assert "W-000001" in sent[0].plain_text()
+        assert await leads.unnotified() == []
+    finally:
+        await database.close()
+
+
+async def test_a_backlog_goes_out_a_batch_per_pass(
+    tmp_path: Path, knowledge: KnowledgeBase
+) -> None:
+    # A pass over a long backlog to a group (20 messages a minute) kept shutdown waiting.
+    database = await Database.open(tmp_path / "n.sqlite3")
+    try:
+        leads = LeadStore(database)
+        backlog = ANNOUNCEMENTS_PER_PASS + 3
+        for number in range(backlog):
+            await leads.submit(new_lead(company_name=f"Company {number}"), f"key-{number}")
+        notifier = StaffNotifier(leads, knowledge, Catalogue.load(), "fr")
+        sent: list[Reply] = []
+
+        async def working(reply: Reply) -> None:
+            sent.append(reply)
+
+        assert await notifier.notify_pending(working) == ANNOUNCEMENTS_PER_PASS
+        assert len(await leads.unnotified()) == 3
+        assert await notifier.notify_pending(working) == 3
+        assert "W-000001" in sent[0].plain_text()  # oldest first
         assert await leads.unnotified() == []
     finally:
         await database.close()

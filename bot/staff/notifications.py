@@ -3,6 +3,10 @@
 A lead is stored first and announced second. Each announcement that succeeds marks the lead as
 notified; one that fails leaves it unmarked, and the next pass (right after the next lead, and
 every minute) tries again. So a Telegram outage delays a notification but never loses it.
+
+A pass announces at most ANNOUNCEMENTS_PER_PASS leads: Telegram lets a bot post 20 messages a
+minute to a group, so a backlog (after an outage) goes out over the next minutely passes. One
+pass over a backlog of 50 took minutes, and stopping the bot waited for it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from bot.storage.lead_store import LeadStore
 from knowledge.model import KnowledgeBase, Language
 
 _LOGGER = logging.getLogger(__name__)
+# Within the 20 messages a minute Telegram allows a bot in one group, with room for the rest.
+ANNOUNCEMENTS_PER_PASS = 10
 
 Send = Callable[[Reply], Awaitable[None]]
 
@@ -82,7 +88,8 @@ class StaffNotifier:
         return builder.build()
 
     async def notify_pending(self, send: Send) -> int:
-        """Announce every unnotified lead, oldest first; stop at the first failure.
+        """Announce the unnotified leads, oldest first and at most ANNOUNCEMENTS_PER_PASS;
+        stop at the first failure.
 
         One pass at a time: the job after a new lead and the minutely job may overlap, and
         each would otherwise read the same unnotified lead and announce it twice.
@@ -92,7 +99,7 @@ class StaffNotifier:
 
     async def _notify_pending(self, send: Send) -> int:
         sent = 0
-        for lead in await self._leads.unnotified():
+        for lead in (await self._leads.unnotified())[:ANNOUNCEMENTS_PER_PASS]:
             try:
                 await send(self.announcement(lead))
             except Exception:  # the lead stays unnotified and is tried again next pass
