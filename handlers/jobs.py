@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -12,6 +13,10 @@ from handlers.context import AssistantContext
 from handlers.sending import send_replies
 
 _LOGGER = logging.getLogger(__name__)
+# An announcement waiting longer than this for a slot in the staff group's 20 messages a minute
+# ends the pass: the next minutely pass goes on. Stopping the bot waits for a running pass, and
+# a pass waiting on a full window kept it waiting for most of a minute.
+ANNOUNCEMENT_WAIT_S = 5.0
 
 
 async def notify_staff(context: AssistantContext) -> None:
@@ -23,7 +28,11 @@ async def notify_staff(context: AssistantContext) -> None:
         return
 
     async def send(reply: Reply) -> None:
-        await send_replies(context.bot, chat_id, [reply])
+        # A timeout counts as a failure: the lead stays unannounced and is sent next pass
+        # (announcements are at least once, so one cut off mid-request may come twice).
+        await asyncio.wait_for(
+            send_replies(context.bot, chat_id, [reply]), timeout=ANNOUNCEMENT_WAIT_S
+        )
 
     await services.notifier.notify_pending(send)
 
